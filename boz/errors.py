@@ -1,0 +1,74 @@
+"""Errors a user can act on: one type per failure, each shown as a single line.
+
+Everything raised on purpose derives from BozError; the CLI prints its message and
+exits non-zero, so a message must say what failed and what to do about it.
+Transient errors are the only ones Prefect retries.
+"""
+
+
+class BozError(Exception):
+    """A failure with a message fit to show the user as is."""
+
+    transient = False
+
+
+class SourceNotFound(BozError):
+    """The disc source (folder, device, image) does not exist."""
+
+
+class NoTitles(BozError):
+    """The source holds nothing that could be a title."""
+
+
+class UnreadableMedia(BozError):
+    """ffprobe or ffmpeg could not read a title."""
+
+
+class ToolMissing(BozError):
+    """An external program (ffmpeg, ffprobe) is not installed or not executable."""
+
+
+class ToolFailed(BozError):
+    """An external program ran but failed; may succeed on retry."""
+
+    transient = True
+
+
+class ToolStalled(BozError):
+    """An external program stopped making progress and was killed."""
+
+    transient = True
+
+
+class OutputInvalid(BozError):
+    """A produced file failed verification (missing packets, streams or chapters)."""
+
+    transient = True
+
+
+class LibraryConflict(BozError):
+    """A different file already sits at the destination; we never overwrite."""
+
+
+class NeedsDecision(BozError):
+    """The preview cannot proceed without the operator (unknown kind, no show)."""
+
+
+class EpisodeConflict(BozError):
+    """Requested episode numbers already belong to another disc."""
+
+
+class DiscNotFound(BozError):
+    """No disc with that id in the domain database."""
+
+
+class NotAwaitingApproval(BozError):
+    """approve/reject was asked for a disc that is not waiting for approval."""
+
+
+class PrefectUnavailable(BozError):
+    """No Prefect API that other processes can reach."""
+
+
+class DatabaseError(BozError):
+    """The domain database cannot be opened or migrated."""

@@ -1,0 +1,37 @@
+"""Detect: read the source, find or create its disc row, record its titles."""
+
+from __future__ import annotations
+
+from boz.db import store
+from boz.db.engine import Database
+from boz.errors import BozError
+from boz.models import Disc, DiscStatus
+from boz.settings import Settings
+from boz.sources.folder import open_source
+
+
+def detect(db: Database, settings: Settings, source_spec: str) -> Disc:
+    """The disc in ``source_spec``; a failure to read it is stored on the disc row."""
+    source = open_source(source_spec)
+    with db.session() as s:
+        disc_id = store.find_or_create_disc(
+            s, label=source.label, fingerprint=source.fingerprint(), source=source.spec
+        )
+    try:
+        titles = source.read_titles(ffprobe=settings.ffprobe)
+    except BozError as exc:
+        with db.session() as s:
+            store.set_disc_status(s, disc_id, DiscStatus.failed, error=str(exc))
+        raise
+    with db.session() as s:
+        store.save_titles(s, disc_id, titles)
+        disc = store.get_disc(s, disc_id)
+        if disc.status in (DiscStatus.failed, DiscStatus.rejected):
+            store.set_disc_status(s, disc_id, DiscStatus.detected)
+            disc = store.get_disc(s, disc_id)
+    return disc
+
+
+def mark_failed(db: Database, disc_id: int, reason: str) -> None:
+    with db.session() as s:
+        store.set_disc_status(s, disc_id, DiscStatus.failed, error=reason)

@@ -1,0 +1,40 @@
+"""Where a disc's titles wait between steps, and how a step's file appears there whole.
+
+Every step writes ``<name>.part`` and renames it when ffmpeg finished and the result
+passed verification, so a killed step leaves a ``.part`` file, never a file that
+looks finished.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+
+def disc_dir(staging: Path, disc_id: int) -> Path:
+    return staging / f"disc-{disc_id:05d}"
+
+
+def staged_file(staging: Path, disc_id: int, title_index: int, step: str) -> Path:
+    return disc_dir(staging, disc_id) / f"t{title_index:02d}.{step}.mkv"
+
+
+def produce(target: Path, make: Callable[[Path], None]) -> Path:
+    """Call ``make(part)`` then rename ``part`` to ``target``; remove ``part`` on failure."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_name(target.name + ".part")
+    try:
+        make(part)
+        os.replace(part, target)
+    finally:
+        part.unlink(missing_ok=True)
+    return target
+
+
+def clean_title(staging: Path, disc_id: int, title_index: int) -> None:
+    for f in disc_dir(staging, disc_id).glob(f"t{title_index:02d}.*"):
+        f.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # other titles of the disc are still staged
+        disc_dir(staging, disc_id).rmdir()

@@ -1,0 +1,92 @@
+"""Settings from the environment (prefix ``BOZ_``) and an optional TOML file.
+
+Nothing reads settings at import time: the CLI, the flow and the tests each build a
+``Settings`` and pass it down, so a test can point everything at a temporary home.
+The TOML file is ``$BOZ_CONFIG`` or ``$BOZ_HOME/config.toml``; environment variables
+win over it, explicit keyword arguments win over both.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_HOME = "~/.boz-ripper"
+
+
+def config_file() -> Path:
+    """Where the optional TOML settings file lives for the current environment."""
+    explicit = os.environ.get("BOZ_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    return Path(os.environ.get("BOZ_HOME", DEFAULT_HOME)).expanduser() / "config.toml"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BOZ_", extra="ignore")
+
+    home: Path = Field(default=Path(DEFAULT_HOME), description="SQLite file, staging, logs")
+    database_url: str | None = Field(default=None, description="default: SQLite in home")
+    library: Path | None = Field(default=None, description="default: home/library")
+    staging: Path | None = Field(default=None, description="default: home/staging")
+    tvdb_api_key: SecretStr | None = None
+    min_title_seconds: int = Field(default=600, ge=0, description="shorter titles are extras")
+    ffmpeg: str = "ffmpeg"
+    ffprobe: str = "ffprobe"
+    video_encoder: str = "libx264"
+    crf: int = Field(default=20, ge=0, le=51)
+    x264_preset: str = "medium"
+    stall_seconds: float = Field(default=120.0, gt=0, description="kill a tool silent this long")
+    approval_timeout_seconds: int = Field(default=86_400, gt=0)
+    approval_poll_seconds: int = Field(default=5, gt=0)
+
+    @model_validator(mode="after")
+    def _derive_paths(self) -> Settings:
+        self.home = self.home.expanduser()
+        if self.library is None:
+            self.library = self.home / "library"
+        if self.staging is None:
+            self.staging = self.home / "staging"
+        self.library = self.library.expanduser()
+        self.staging = self.staging.expanduser()
+        if self.database_url is None:
+            self.database_url = f"sqlite:///{self.home / 'boz.db'}"
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=config_file()),
+        )
+
+    @property
+    def library_dir(self) -> Path:
+        assert self.library is not None
+        return self.library
+
+    @property
+    def staging_dir(self) -> Path:
+        assert self.staging is not None
+        return self.staging
+
+    @property
+    def db_url(self) -> str:
+        assert self.database_url is not None
+        return self.database_url

@@ -1,0 +1,112 @@
+"""A folder of title files as a disc: each video file is one title, in natural name order.
+
+This is what a MakeMKV backup folder looks like (``title_t00.mkv`` ...), and what a
+user can point Boz Ripper at without a drive. "Ripping" a title is a stream copy into
+staging, so the rest of the pipeline sees exactly what a disc rip gives it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from boz.errors import NoTitles, SourceNotFound
+from boz.media.commands import stream_copy_args
+from boz.media.probe import MediaInfo, probe
+from boz.media.runner import ProgressCallback, run_ffmpeg
+from boz.models import Title
+from boz.sources.identity import fingerprint
+
+VIDEO_SUFFIXES = frozenset(
+    ".mkv .mp4 .m4v .m2ts .mts .ts .vob .avi .mov .mpg .mpeg .webm .wmv".split()
+)
+
+
+@dataclass(frozen=True)
+class TitleFile:
+    index: int
+    path: Path
+    size_bytes: int
+
+
+def _natural_key(name: str) -> list[object]:
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
+class FolderSource:
+    def __init__(self, folder: Path) -> None:
+        if not folder.exists():
+            raise SourceNotFound(f"no such folder: {folder}")
+        if not folder.is_dir():
+            raise SourceNotFound(f"{folder} is not a folder: give the folder that holds the titles")
+        self.folder = folder.resolve()
+        files = sorted(
+            (
+                p
+                for p in self.folder.iterdir()
+                if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES
+            ),
+            key=lambda p: _natural_key(p.name),
+        )
+        self.files = [TitleFile(i, p, p.stat().st_size) for i, p in enumerate(files)]
+
+    @property
+    def label(self) -> str:
+        return self.folder.name
+
+    @property
+    def spec(self) -> str:
+        return str(self.folder)
+
+    def fingerprint(self) -> str:
+        """From names and sizes, so a folder with an unreadable file still gets a row."""
+        return fingerprint(self.label, [(f.path.name, f.size_bytes) for f in self.files])
+
+    def require_titles(self) -> None:
+        if not self.files:
+            raise NoTitles(
+                f"no video files in {self.folder} (looked for {', '.join(sorted(VIDEO_SUFFIXES))})"
+            )
+
+    def read_titles(self, *, ffprobe: str) -> list[Title]:
+        self.require_titles()
+        return [self._title(f, probe(f.path, ffprobe=ffprobe)) for f in self.files]
+
+    def rip(
+        self,
+        index: int,
+        target: Path,
+        *,
+        ffmpeg: str,
+        stall_seconds: float,
+        on_progress: ProgressCallback | None = None,
+    ) -> Path:
+        """Stream-copy title ``index`` to ``target``; returns the source it copied."""
+        source = self.files[index].path
+        run_ffmpeg(
+            stream_copy_args(source, target, ffmpeg_path=ffmpeg),
+            stall_seconds=stall_seconds,
+            on_progress=on_progress,
+        )
+        return source
+
+    def title_path(self, index: int) -> Path:
+        return self.files[index].path
+
+    @staticmethod
+    def _title(f: TitleFile, info: MediaInfo) -> Title:
+        return Title(
+            index=f.index,
+            name=f.path.name,
+            duration_s=round(info.duration_s, 3),
+            size_bytes=f.size_bytes,
+            chapters=info.chapters,
+            video_streams=info.count("video"),
+            audio_streams=info.count("audio"),
+            subtitle_streams=info.count("subtitle"),
+        )
+
+
+def open_source(spec: str) -> FolderSource:
+    return FolderSource(Path(spec).expanduser())

@@ -1,0 +1,42 @@
+"""The main flow: detect -> preview -> await approval -> rip -> transcode -> organize."""
+
+from __future__ import annotations
+
+from prefect import flow
+from prefect.exceptions import FlowPauseTimeout
+
+from boz.db.engine import open_database
+from boz.models import DiscStatus, Preview, RipRequest
+from boz.pipeline.detect import mark_failed
+from boz.pipeline.organize import finish_disc
+from boz.settings import Settings
+from boz.tasks.approval import await_approval
+from boz.tasks.steps import detect_disc, organize_title, preview_disc, rip_title, transcode_title
+
+
+def run_settings(request: RipRequest) -> Settings:
+    """This host's settings (its environment), with the run's library if one was given."""
+    return Settings(library=request.library) if request.library else Settings()
+
+
+@flow(name="disc_to_library", flow_run_name="{source}")
+def disc_to_library(source: str, request: RipRequest | None = None) -> Preview:
+    request = request or RipRequest()
+    settings = run_settings(request)
+    disc = detect_disc(source, settings)
+    assert disc.id is not None
+    try:
+        proposal = preview_disc(disc.id, request, settings)
+        plan = await_approval(proposal, request.auto_approve, settings)
+        if plan.disc.status is DiscStatus.rejected:
+            return plan
+        for title in plan.to_rip:
+            ripped = rip_title(disc.id, title.index, settings)
+            transcoded = transcode_title(disc.id, title.index, ripped, settings)
+            organize_title(disc.id, title.index, transcoded, settings)
+    except FlowPauseTimeout:
+        raise  # nobody answered: the disc stays awaiting approval
+    except Exception as exc:
+        mark_failed(open_database(settings.db_url), disc.id, str(exc) or type(exc).__name__)
+        raise
+    return finish_disc(open_database(settings.db_url), disc.id, settings.library_dir)

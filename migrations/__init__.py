@@ -1,0 +1,1 @@
+"""Alembic environment and revisions that own the domain database schema."""

@@ -1,0 +1,1 @@
+"""Alembic revisions: the domain database schema, one file per change."""

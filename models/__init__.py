@@ -1,0 +1,26 @@
+"""Pydantic models: the domain's API between the database, the pipeline, flows and the CLI.
+
+ORM rows never leave ``boz.db``; everything else speaks these models.
+"""
+
+from boz.models.disc import Disc, DiscKind, DiscStatus, PreviewStatus, Title, TitleRole
+from boz.models.job import Job, JobKind, JobStatus
+from boz.models.plan import Decision, PlannedTitle, Preview, RipRequest
+from boz.models.season import Season
+
+__all__ = [
+    "Decision",
+    "Disc",
+    "DiscKind",
+    "DiscStatus",
+    "Job",
+    "JobKind",
+    "JobStatus",
+    "PlannedTitle",
+    "Preview",
+    "PreviewStatus",
+    "RipRequest",
+    "Season",
+    "Title",
+    "TitleRole",
+]

@@ -1,0 +1,74 @@
+"""A disc and its titles as the pipeline sees them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class DiscKind(StrEnum):
+    movie = "movie"
+    tv = "tv"
+    unknown = "unknown"
+
+
+class DiscStatus(StrEnum):
+    detected = "detected"
+    awaiting_approval = "awaiting_approval"
+    approved = "approved"
+    ripping = "ripping"
+    done = "done"
+    rejected = "rejected"
+    failed = "failed"
+
+
+class PreviewStatus(StrEnum):
+    none = "none"
+    proposed = "proposed"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class TitleRole(StrEnum):
+    episode = "episode"
+    main_feature = "main_feature"
+    extra = "extra"
+    play_all = "play_all"
+    duplicate = "duplicate"
+    skipped = "skipped"
+
+
+class Title(BaseModel):
+    id: int | None = None
+    index: int
+    name: str = Field(description="file name of the title in its source")
+    duration_s: float
+    size_bytes: int
+    chapters: int = 0
+    video_streams: int = 0
+    audio_streams: int = 0
+    subtitle_streams: int = 0
+    role: TitleRole | None = None
+    selected: bool = False
+    episodes: list[int] = Field(default_factory=list)
+
+
+class Disc(BaseModel):
+    id: int | None = None
+    label: str
+    fingerprint: str
+    source: str
+    kind: DiscKind = DiscKind.unknown
+    status: DiscStatus = DiscStatus.detected
+    preview_status: PreviewStatus = PreviewStatus.none
+    error: str | None = None
+    show: str | None = None
+    season: int | None = None
+    movie_title: str | None = None
+    year: int | None = None
+    approval_flow_run_id: str | None = None
+    first_seen: datetime | None = None
+    updated: datetime | None = None
+    titles: list[Title] = Field(default_factory=list)

@@ -1,0 +1,38 @@
+"""One unit of work on one title: a rip, a transcode or an organize."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+
+class JobKind(StrEnum):
+    rip = "rip"
+    transcode = "transcode"
+    organize = "organize"
+
+
+class JobStatus(StrEnum):
+    pending = "pending"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+class Job(BaseModel):
+    id: int
+    kind: JobKind
+    status: JobStatus
+    disc_id: int
+    title_id: int
+    title_index: int
+    host: str | None = None
+    flow_run_id: str | None = None
+    output_path: str | None = None
+    error: str | None = None
+    attempts: int = 0
+    created: datetime | None = None
+    started: datetime | None = None
+    finished: datetime | None = None

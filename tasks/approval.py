@@ -1,0 +1,45 @@
+"""The approval step: a Prefect pause with a typed form, or the proposal when auto-approved."""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.cache_policies import NONE
+from prefect.flow_runs import pause_flow_run
+from prefect.input import RunInput
+
+from boz.db.engine import open_database
+from boz.models import Decision, Preview
+from boz.pipeline import approval, preview
+from boz.settings import Settings
+from boz.tasks.runtime import current_runner
+
+
+class ApprovalForm(Decision, RunInput):
+    """The Resume form in the Prefect UI; ``boz approve`` sends the same fields."""
+
+
+@task(name="await_approval", cache_policy=NONE, retries=0)
+def await_approval(proposal: Preview, auto_approve: bool, settings: Settings) -> Preview:
+    db = open_database(settings.db_url)
+    if auto_approve:
+        answer = proposal.decision()
+    else:
+        disc_id = proposal.disc.id
+        assert disc_id is not None
+        approval.mark_awaiting(db, disc_id, current_runner().flow_run_id)
+        form = ApprovalForm.with_initial_data(
+            description=approval.summary_markdown(proposal), **proposal.decision().model_dump()
+        )
+        answer = pause_flow_run(
+            wait_for_input=form,
+            timeout=settings.approval_timeout_seconds,
+            poll_interval=settings.approval_poll_seconds,
+        )
+    assert proposal.disc.id is not None
+    return preview.decide(
+        db,
+        proposal.disc.id,
+        Decision.model_validate(answer.model_dump(include=set(Decision.model_fields))),
+        min_seconds=settings.min_title_seconds,
+        library=settings.library_dir,
+    )

@@ -1,0 +1,86 @@
+"""One Prefect task per pipeline step: detect, preview, rip, transcode, organize.
+
+Caching is off on purpose: idempotency comes from the job rows in the domain
+database, which every host shares, not from Prefect's result cache.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NONE
+
+from boz.db.engine import open_database
+from boz.models import Disc, Preview, RipRequest
+from boz.pipeline import detect, organize, preview, rip, transcode
+from boz.settings import Settings
+from boz.tasks.runtime import current_runner, transient_only
+
+_retrying = {"retries": 2, "retry_delay_seconds": 3, "retry_condition_fn": transient_only}
+
+
+@task(name="detect", cache_policy=NONE, **_retrying)
+def detect_disc(source: str, settings: Settings) -> Disc:
+    return detect.detect(open_database(settings.db_url), settings, source)
+
+
+@task(name="preview", cache_policy=NONE, **_retrying)
+def preview_disc(disc_id: int, request: RipRequest, settings: Settings) -> Preview:
+    proposal = preview.propose(
+        open_database(settings.db_url),
+        disc_id,
+        request,
+        min_seconds=settings.min_title_seconds,
+        library=settings.library_dir,
+    )
+    log = get_run_logger()
+    for t in proposal.titles:
+        log.info(
+            "title %d  %6.1f min  %-12s %s",
+            t.index,
+            t.duration_s / 60,
+            t.role.value if t.role else "-",
+            t.destination or "(not selected)",
+        )
+    for note in proposal.notes:
+        log.info(note)
+    return proposal
+
+
+@task(name="rip", cache_policy=NONE, **_retrying)
+def rip_title(disc_id: int, title_index: int, settings: Settings) -> Path:
+    return rip.rip_title(
+        open_database(settings.db_url), settings, disc_id, title_index, current_runner()
+    )
+
+
+@task(name="transcode", cache_policy=NONE, **_retrying)
+def transcode_title(disc_id: int, title_index: int, ripped: Path, settings: Settings) -> Path:
+    log = get_run_logger()
+    reported = [-1]
+
+    def progress(fraction: float) -> None:
+        tenth = int(fraction * 10)
+        if tenth > reported[0]:
+            reported[0] = tenth
+            log.info("title %d: %d%%", title_index, tenth * 10)
+
+    return transcode.transcode_title(
+        open_database(settings.db_url),
+        settings,
+        disc_id,
+        title_index,
+        ripped,
+        current_runner(),
+        on_progress=progress,
+    )
+
+
+@task(name="organize", cache_policy=NONE, **_retrying)
+def organize_title(disc_id: int, title_index: int, transcoded: Path, settings: Settings) -> Path:
+    placed = organize.organize_title(
+        open_database(settings.db_url), settings, disc_id, title_index, transcoded, current_runner()
+    )
+    get_run_logger().info("title %d -> %s", title_index, placed)
+    return placed
