@@ -50,6 +50,7 @@ def release(session: Session, disc_id: int) -> None:
             select(func.max(EpisodeRow.number)).where(EpisodeRow.season_id == season_id)
         )
         row.last_episode_assigned = highest or 0
+    session.flush()
 
 
 def assign(

@@ -19,7 +19,7 @@ from boz.models import Title
 from boz.sources.identity import fingerprint
 
 VIDEO_SUFFIXES = frozenset(
-    ".mkv .mp4 .m4v .m2ts .mts .ts .vob .avi .mov .mpg .mpeg .webm .wmv".split()
+    [".mkv", ".mp4", ".m4v", ".m2ts", ".mts", ".ts", ".vob", ".avi", ".mov", ".mpg", ".mpeg", ".webm", ".wmv"]
 )
 
 

@@ -1,0 +1,302 @@
+"""The ``boz`` command: rip a disc, answer its approval, look at discs, jobs and seasons.
+
+Every failure a user can act on is a BozError and is printed as one line on stderr
+with a non-zero exit; tracebacks stay in the Prefect run logs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from boz.errors import BozError, PrefectUnavailable
+from boz.settings import Settings
+
+app = typer.Typer(
+    help="Insert a disc, get correctly named, transcoded files in your media library.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="The domain database.", no_args_is_help=True)
+server_app = typer.Typer(help="A local Prefect server for this machine.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(server_app, name="server")
+
+out = Console()
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON on stdout, nothing else.")]
+
+
+def _settings(library: Path | None = None) -> Settings:
+    return Settings(library=library) if library else Settings()
+
+
+def _database(settings: Settings):  # type: ignore[no-untyped-def]
+    from boz.db.engine import open_database
+
+    return open_database(settings.db_url)
+
+
+def _print_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def _prefect_api() -> str:
+    """The URL of a Prefect API that other processes can reach, or a one-line error."""
+    from prefect.settings import PREFECT_API_URL
+
+    from boz.local_server import healthy
+
+    url = PREFECT_API_URL.value()
+    hint = (
+        "start one with `boz server start` and export PREFECT_API_URL=http://127.0.0.1:4200/api"
+        " (or run with --yes to approve the proposal without waiting)"
+    )
+    if not url:
+        raise PrefectUnavailable(
+            f"approval needs a Prefect server that `boz approve` reaches: {hint}"
+        )
+    if not healthy(url):
+        raise PrefectUnavailable(f"no Prefect server answers at {url}: {hint}")
+    return url
+
+
+def _quiet_tracebacks() -> None:
+    """Keep Prefect's console lines but drop tracebacks from them (the UI keeps them)."""
+    for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
+        for handler in logging.getLogger(name).handlers:
+            if type(handler).__name__ == "PrefectConsoleHandler" and handler.formatter:
+                handler.formatter.formatException = lambda _ei: ""  # type: ignore[method-assign]
+
+
+@app.command()
+def rip(
+    source: Annotated[str, typer.Argument(help="A folder of title files.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Approve the proposal.")] = False,
+    library: Annotated[Path | None, typer.Option(help="Library folder for this run.")] = None,
+    show: Annotated[str | None, typer.Option(help="TV show name.")] = None,
+    season: Annotated[int | None, typer.Option(help="TV season number.")] = None,
+    first_episode: Annotated[int | None, typer.Option(help="Number of the first episode.")] = None,
+    movie: Annotated[str | None, typer.Option(help="Movie title.")] = None,
+    year: Annotated[int | None, typer.Option(help="Release year.")] = None,
+) -> None:
+    """Rip a disc into the library: preview, approval, rip, transcode, organize."""
+    from boz.models import RipRequest
+    from boz.sources.folder import open_source
+
+    settings = _settings(library)
+    _database(settings)
+    spec = open_source(source).spec
+    if not yes:
+        url = _prefect_api()
+        out.print(f"[bold]Waiting for approval[/]: `boz approve DISC_ID` or the Prefect UI at "
+                  f"{url.removesuffix('/api')}")  # fmt: skip
+    request = RipRequest(
+        show=show,
+        season=season,
+        first_episode=first_episode,
+        movie_title=movie,
+        year=year,
+        library=str(library.resolve()) if library else None,
+        auto_approve=yes,
+    )
+    from boz.flows.disc_to_library import disc_to_library
+
+    _quiet_tracebacks()
+    result = disc_to_library(spec, request)
+    _print_preview(result)
+
+
+def _print_preview(preview) -> None:  # type: ignore[no-untyped-def]
+    d = preview.disc
+    table = Table(title=f"disc {d.id} {d.label}: {d.status.value}")
+    for col in ("title", "duration", "role", "episodes", "in library", "destination"):
+        table.add_column(col)
+    for t in preview.titles:
+        table.add_row(
+            str(t.index),
+            f"{t.duration_s / 60:.1f} min",
+            t.role.value if t.role else "-",
+            ",".join(map(str, t.episodes)) or "-",
+            "yes" if t.in_library else "",
+            t.destination or "-",
+        )
+    out.print(table)
+
+
+def _titles(value: str | None) -> list[int] | None:
+    if value is None:
+        return None
+    try:
+        return [int(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise typer.BadParameter("give title numbers separated by commas, e.g. 1,2,4") from None
+
+
+@app.command()
+def approve(
+    disc_id: Annotated[int, typer.Argument(help="The disc's id (boz discs).")],
+    titles: Annotated[str | None, typer.Option(help="Titles to rip, e.g. 1,2,4.")] = None,
+    show: Annotated[str | None, typer.Option()] = None,
+    season: Annotated[int | None, typer.Option()] = None,
+    first_episode: Annotated[int | None, typer.Option()] = None,
+    movie: Annotated[str | None, typer.Option()] = None,
+    year: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """Approve a disc waiting for approval, with optional edits; its run resumes."""
+    _resume(
+        disc_id,
+        approve=True,
+        titles=_titles(titles),
+        show=show,
+        season=season,
+        first_episode=first_episode,
+        movie_title=movie,
+        year=year,
+    )
+
+
+@app.command()
+def reject(disc_id: Annotated[int, typer.Argument(help="The disc's id (boz discs).")]) -> None:
+    """Reject a disc waiting for approval: its run ends and nothing is ripped."""
+    _resume(disc_id, approve=False)
+
+
+def _resume(disc_id: int, **changes: object) -> None:
+    from prefect.flow_runs import resume_flow_run
+
+    from boz.pipeline.approval import pending_decision
+
+    settings = _settings()
+    flow_run_id, decision = pending_decision(
+        _database(settings), disc_id, settings.library_dir, **changes
+    )
+    _prefect_api()
+    try:
+        resume_flow_run(flow_run_id, run_input=decision.model_dump(mode="json"))
+    except RuntimeError as exc:
+        raise PrefectUnavailable(f"cannot resume run {flow_run_id}: {exc}") from exc
+    verb = "approved" if decision.approve else "rejected"
+    out.print(f"disc {disc_id} {verb}; run {flow_run_id} resumes")
+
+
+@app.command()
+def discs(as_json: JsonFlag = False) -> None:
+    """Discs seen so far, with their status."""
+    from boz.db import store
+
+    with _database(_settings()).session() as s:
+        items = store.list_discs(s)
+    if as_json:
+        _print_json([d.model_dump(mode="json") for d in items])
+        return
+    table = Table("id", "label", "kind", "name", "status", "titles", "error")
+    for d in items:
+        name = f"{d.show} S{d.season:02d}" if d.show and d.season is not None else d.movie_title
+        table.add_row(
+            str(d.id), d.label, d.kind.value, name or "-", d.status.value, str(len(d.titles)),
+            d.error or "",
+        )  # fmt: skip
+    out.print(table)
+
+
+@app.command()
+def jobs(
+    disc: Annotated[int | None, typer.Option(help="Only this disc's jobs.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Rip, transcode and organize jobs, one per title and step."""
+    from boz.db import store
+
+    with _database(_settings()).session() as s:
+        items = store.list_jobs(s, disc)
+    if as_json:
+        _print_json([j.model_dump(mode="json") for j in items])
+        return
+    table = Table("id", "disc", "title", "kind", "status", "host", "attempts", "output / error")
+    for j in items:
+        table.add_row(
+            str(j.id), str(j.disc_id), str(j.title_index), j.kind.value, j.status.value,
+            j.host or "-", str(j.attempts), j.error or j.output_path or "",
+        )  # fmt: skip
+    out.print(table)
+
+
+@app.command()
+def seasons(as_json: JsonFlag = False) -> None:
+    """TV season counters: the last episode number handed out per show and season."""
+    from boz.db import store
+
+    with _database(_settings()).session() as s:
+        items = store.list_seasons(s)
+    if as_json:
+        _print_json([x.model_dump(mode="json") for x in items])
+        return
+    table = Table("show", "season", "last episode", "episodes")
+    for x in items:
+        table.add_row(x.show, str(x.season), str(x.last_episode_assigned),
+                      ",".join(map(str, x.episodes)))  # fmt: skip
+    out.print(table)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the domain database to the newest schema."""
+    from sqlalchemy import text
+
+    database = _database(settings := _settings())
+    with database.session() as s:
+        revision = s.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    out.print(f"database {settings.db_url} at revision {revision}")
+
+
+@server_app.command("start")
+def server_start(port: Annotated[int, typer.Option()] = 4200) -> None:
+    """Start a Prefect server on 127.0.0.1 (its data under BOZ_HOME), or find it running."""
+    from boz.local_server import start
+
+    url = start(_settings().home, port=port)
+    out.print(f"Prefect UI: {url.removesuffix('/api')}")
+    out.print(f"export PREFECT_API_URL={url}")
+
+
+@server_app.command("stop")
+def server_stop() -> None:
+    """Stop the Prefect server that `boz server start` left running."""
+    from boz.local_server import stop
+
+    out.print("stopped" if stop(_settings().home) else "no server was running")
+
+
+@app.command("sample-disc")
+def sample_disc(
+    folder: Annotated[Path, typer.Argument(help="Folder to create, named like a disc label.")],
+    episodes: Annotated[int, typer.Option()] = 3,
+    seconds: Annotated[float, typer.Option(help="Length of each episode.")] = 20,
+    extras: Annotated[int, typer.Option()] = 1,
+    variant: Annotated[int, typer.Option(help="Changes the content, so discs differ.")] = 0,
+) -> None:
+    """Make a small sample TV disc (a folder of title files) with ffmpeg."""
+    from boz.media.sample import make_disc
+
+    if folder.exists() and any(folder.iterdir()):
+        out.print(f"{folder} exists; keeping it")
+        return
+    make_disc(folder, episodes=episodes, episode_seconds=seconds, extras=extras,
+              first_variant=variant, ffmpeg=_settings().ffmpeg)  # fmt: skip
+    out.print(f"sample disc in {folder}")
+
+
+def main() -> None:
+    try:
+        app()
+    except BozError as exc:
+        sys.stderr.write(f"boz: {exc}\n")
+        raise SystemExit(1) from None
