@@ -19,7 +19,21 @@ from boz.models import Title
 from boz.sources.identity import fingerprint
 
 VIDEO_SUFFIXES = frozenset(
-    [".mkv", ".mp4", ".m4v", ".m2ts", ".mts", ".ts", ".vob", ".avi", ".mov", ".mpg", ".mpeg", ".webm", ".wmv"]
+    [
+        ".mkv",
+        ".mp4",
+        ".m4v",
+        ".m2ts",
+        ".mts",
+        ".ts",
+        ".vob",
+        ".avi",
+        ".mov",
+        ".mpg",
+        ".mpeg",
+        ".webm",
+        ".wmv",
+    ]
 )
 
 
