@@ -68,12 +68,19 @@ def _prefect_api() -> str:
     return url
 
 
+class _NoTracebacks(logging.Filter):
+    """Console only: the Prefect API handler (and so the UI) has already kept the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
 def _quiet_tracebacks() -> None:
-    """Keep Prefect's console lines but drop tracebacks from them (the UI keeps them)."""
-    for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
-        for handler in logging.getLogger(name).handlers:
-            if type(handler).__name__ == "PrefectConsoleHandler" and handler.formatter:
-                handler.formatter.formatException = lambda _ei: ""  # type: ignore[method-assign]
+    for handler in logging.getLogger().handlers:
+        if type(handler).__name__ == "PrefectConsoleHandler":
+            handler.addFilter(_NoTracebacks())
 
 
 @app.command()
@@ -129,6 +136,8 @@ def _print_preview(preview) -> None:  # type: ignore[no-untyped-def]
             t.destination or "-",
         )
     out.print(table)
+    for note in preview.notes:
+        out.print(note)
 
 
 def _titles(value: str | None) -> list[int] | None:
@@ -258,11 +267,17 @@ def db_upgrade() -> None:
 
 
 @server_app.command("start")
-def server_start(port: Annotated[int, typer.Option()] = 4200) -> None:
+def server_start(
+    port: Annotated[int, typer.Option()] = 4200,
+    url_only: Annotated[bool, typer.Option("--url-only", help="Print only the API URL.")] = False,
+) -> None:
     """Start a Prefect server on 127.0.0.1 (its data under BOZ_HOME), or find it running."""
     from boz.local_server import start
 
     url = start(_settings().home, port=port)
+    if url_only:
+        sys.stdout.write(url + "\n")
+        return
     out.print(f"Prefect UI: {url.removesuffix('/api')}")
     out.print(f"export PREFECT_API_URL={url}")
 
@@ -273,6 +288,23 @@ def server_stop() -> None:
     from boz.local_server import stop
 
     out.print("stopped" if stop(_settings().home) else "no server was running")
+
+
+@app.command()
+def where(
+    what: Annotated[str, typer.Argument(help="home, library, staging or database")],
+) -> None:
+    """Print where this machine keeps its home, library, staging or database."""
+    settings = _settings()
+    places = {
+        "home": str(settings.home),
+        "library": str(settings.library_dir),
+        "staging": str(settings.staging_dir),
+        "database": settings.db_url,
+    }
+    if what not in places:
+        raise typer.BadParameter(f"choose one of {', '.join(places)}")
+    sys.stdout.write(places[what] + "\n")
 
 
 @app.command("sample-disc")
@@ -300,3 +332,6 @@ def main() -> None:
     except BozError as exc:
         sys.stderr.write(f"boz: {exc}\n")
         raise SystemExit(1) from None
+    except Exception as exc:  # a bug: say so in one line; the run log has the traceback
+        sys.stderr.write(f"boz: unexpected error: {type(exc).__name__}: {exc}\n")
+        raise SystemExit(2) from None

@@ -39,4 +39,5 @@ def disc_to_library(source: str, request: RipRequest | None = None) -> Preview:
     except Exception as exc:
         mark_failed(open_database(settings.db_url), disc.id, str(exc) or type(exc).__name__)
         raise
-    return finish_disc(open_database(settings.db_url), disc.id, settings.library_dir)
+    final = finish_disc(open_database(settings.db_url), disc.id, settings.library_dir)
+    return final.model_copy(update={"notes": proposal.notes})

@@ -25,11 +25,7 @@ def detect(db: Database, settings: Settings, source_spec: str) -> Disc:
         raise
     with db.session() as s:
         store.save_titles(s, disc_id, titles)
-        disc = store.get_disc(s, disc_id)
-        if disc.status in (DiscStatus.failed, DiscStatus.rejected):
-            store.set_disc_status(s, disc_id, DiscStatus.detected)
-            disc = store.get_disc(s, disc_id)
-    return disc
+        return store.get_disc(s, disc_id)
 
 
 def mark_failed(db: Database, disc_id: int, reason: str) -> None:

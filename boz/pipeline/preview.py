@@ -139,19 +139,21 @@ def build_preview(s: Session, disc_id: int, library: Path) -> Preview:
                 in_library=placed is not None and dest is not None and placed == library / dest,
             )
         )
-    notes = []
-    if disc.status is DiscStatus.done or any(p.in_library for p in planned):
-        notes.append(f"seen before on {disc.first_seen:%Y-%m-%d}, status {disc.status.value}")
-    return Preview(disc=disc, titles=planned, notes=notes)
+    return Preview(disc=disc, titles=planned)
 
 
 def propose(
     db: Database, disc_id: int, request: RipRequest, *, min_seconds: int, library: Path
 ) -> Preview:
     with db.session() as s:
+        before = store.get_disc(s, disc_id)
         _plan(s, disc_id, request, min_seconds, selection=None)
         store.update_disc(s, disc_id, preview_status=PreviewStatus.proposed)
-        return build_preview(s, disc_id, library)
+        proposal = build_preview(s, disc_id, library)
+    if before.preview_status is not PreviewStatus.none:
+        seen = f"seen before on {before.first_seen:%Y-%m-%d}, status {before.status.value}"
+        proposal.notes.append(seen)
+    return proposal
 
 
 def decide(

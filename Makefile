@@ -1,0 +1,53 @@
+# Two commands do all set-up on a fresh Debian machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+BOZ_HOME  ?= $(HOME)/.boz-ripper
+DEMO_DISC ?= $(BOZ_HOME)/samples/SAMPLE_SHOW_S1_D1
+DEMO_PORT ?= 4200
+export BOZ_HOME
+
+.PHONY: install system-deps demo test lint bench clean
+
+install: $(STAMP) system-deps
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# ffmpeg/ffprobe from Debian's packages when the machine lacks them.
+system-deps:
+	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { \
+	  echo "installing ffmpeg from Debian's packages"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq ffmpeg >/dev/null; }
+
+# A sample TV disc through the whole pipeline on SQLite and a local Prefect server.
+demo: install
+	@$(BIN)/boz sample-disc "$(DEMO_DISC)" --episodes 3 --seconds 20 --extras 1
+	@url="$${PREFECT_API_URL:-}"; \
+	if [ -z "$$url" ]; then url=$$($(BIN)/boz server start --port $(DEMO_PORT) --url-only) || exit 1; fi; \
+	PREFECT_API_URL=$$url BOZ_MIN_TITLE_SECONDS=$${BOZ_MIN_TITLE_SECONDS:-10} \
+	  $(BIN)/boz rip "$(DEMO_DISC)" --yes || exit 1; \
+	echo; echo "Library $$($(BIN)/boz where library):"; \
+	cd "$$($(BIN)/boz where library)" && find . -mindepth 1 | sort | sed -e 's|[^/]*/|  |g'; \
+	echo; echo "Prefect UI (the run is there): $${url%/api}"; \
+	echo "More: PREFECT_API_URL=$$url $(BIN)/boz discs | jobs | seasons"
+
+test: install
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python benchmarks/overhead.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

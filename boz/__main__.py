@@ -1,0 +1,3 @@
+from boz.cli import main
+
+main()

@@ -1,0 +1,103 @@
+"""Shared test set-up: an isolated home per test, real ffmpeg discs, one Prefect server.
+
+The environment is fixed in ``pytest_configure`` (before anything imports Prefect, whose
+settings are read once per process): the real home directory is never touched, and
+PREFECT_API_URL points at the session's server, which starts on first use.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="boz-tests-"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ["HOME"] = str(_SESSION_DIR / "user-home")  # nothing may touch the real one
+    os.environ["BOZ_HOME"] = str(_SESSION_DIR / "boz-home")
+    os.environ["PREFECT_HOME"] = str(_SESSION_DIR / "prefect-client")
+    os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{_free_port()}/api"
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+    for name in list(os.environ):
+        if name.startswith("BOZ_") and name != "BOZ_HOME":
+            del os.environ[name]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    from boz.local_server import stop
+
+    stop(_SESSION_DIR / "prefect-server")
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> str:
+    """The session's Prefect server (one for the whole run, started on first use)."""
+    from boz.local_server import start
+
+    url = os.environ["PREFECT_API_URL"]
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    return start(_SESSION_DIR / "prefect-server", port=port)
+
+
+@pytest.fixture(autouse=True)
+def boz_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh BOZ_HOME per test; fast settings for tiny discs."""
+    home = tmp_path / "boz-home"
+    monkeypatch.setenv("BOZ_HOME", str(home))
+    monkeypatch.setenv("BOZ_MIN_TITLE_SECONDS", "2")
+    monkeypatch.setenv("BOZ_X264_PRESET", "ultrafast")
+    monkeypatch.setenv("BOZ_APPROVAL_POLL_SECONDS", "1")
+    monkeypatch.setenv("BOZ_STALL_SECONDS", "30")
+    return home
+
+
+@pytest.fixture(scope="session")
+def disc_factory() -> Iterator[object]:
+    """Make small TV discs once per session (same label and variant -> same files)."""
+    from boz.media.sample import make_disc
+
+    made: dict[tuple[str, int, int, int], Path] = {}
+    base = _SESSION_DIR / "discs"
+
+    def make(label: str, *, episodes: int = 3, extras: int = 1, variant: int = 0) -> Path:
+        key = (label, episodes, extras, variant)
+        if key not in made:
+            folder = base / f"{len(made)}" / label
+            make_disc(
+                folder,
+                episodes=episodes,
+                episode_seconds=3,
+                extras=extras,
+                extra_seconds=1,
+                first_variant=variant,
+            )
+            made[key] = folder
+        return made[key]
+
+    yield make
+
+
+@pytest.fixture
+def copy_disc(tmp_path: Path, disc_factory):  # type: ignore[no-untyped-def]
+    """A private copy of a sample disc, for tests that change or break its files."""
+
+    def copy(label: str, **kwargs: int) -> Path:
+        return Path(shutil.copytree(disc_factory(label, **kwargs), tmp_path / "discs" / label))
+
+    return copy

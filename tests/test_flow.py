@@ -1,0 +1,151 @@
+"""The whole pipeline through the real flow, a real Prefect API, real ffmpeg and SQLite."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from helpers import BOZ, boz_json, library_files, run_boz
+
+from boz.media.probe import probe
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
+
+EPISODES = [f"TV/Sample Show/Season 01/Sample Show - S01E{n:02d}.mkv" for n in range(1, 7)]
+
+
+def test_a_tv_disc_lands_as_playable_episodes(disc_factory, boz_home: Path) -> None:
+    from boz.flows.disc_to_library import disc_to_library
+    from boz.models import DiscStatus, RipRequest
+
+    disc = disc_factory("SAMPLE_SHOW_S1_D1")
+    result = disc_to_library(str(disc), RipRequest(auto_approve=True))
+
+    assert result.disc.status is DiscStatus.done
+    assert library_files(boz_home) == EPISODES[:3]
+    for name in EPISODES[:3]:
+        info = probe(boz_home / "library" / name, count_packets=True)
+        assert 2.9 < info.duration_s < 3.2
+        assert [s.codec for s in info.streams] == ["h264", "aac", "aac", "subrip"]
+        assert [s.language for s in info.streams][1:] == ["eng", "fre", "eng"]
+        assert info.chapters == 3 and info.packets("video") == 75
+    jobs = boz_json("jobs")
+    assert len(jobs) == 9 and {j["status"] for j in jobs} == {"done"}
+    assert {j["flow_run_id"] for j in jobs} == {str(result_flow_run(result))}
+    assert not any((boz_home / "staging").rglob("*.mkv"))  # staging is cleaned up
+
+
+def result_flow_run(result) -> str:  # type: ignore[no-untyped-def]
+    """The flow run that made the jobs, read back from the Prefect API."""
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs()
+    matching = [r for r in runs if r.name == result.disc.source]
+    return str(max(matching, key=lambda r: r.created).id)
+
+
+def test_disc_two_continues_after_a_restart_and_a_rerun_changes_nothing(
+    disc_factory, boz_home: Path
+) -> None:
+    disc1 = disc_factory("SAMPLE_SHOW_S1_D1")
+    disc2 = disc_factory("SAMPLE_SHOW_S1_D2", variant=5)
+    run_boz("rip", str(disc1), "--yes")
+    assert library_files(boz_home) == EPISODES[:3]
+    run_boz("rip", str(disc2), "--yes")  # a new process: nothing carried over in memory
+    assert library_files(boz_home) == EPISODES
+    assert boz_json("seasons") == [
+        {"show": "Sample Show", "season": 1, "last_episode_assigned": 6,
+         "episodes": [1, 2, 3, 4, 5, 6]}
+    ]  # fmt: skip
+    jobs_before = boz_json("jobs")
+    mtimes = {n: (boz_home / "library" / n).stat().st_mtime_ns for n in EPISODES}
+
+    again = run_boz("rip", str(disc1), "--yes")  # the same disc inserted again
+    assert "seen before on" in again.stderr + again.stdout
+    assert library_files(boz_home) == EPISODES
+    assert mtimes == {n: (boz_home / "library" / n).stat().st_mtime_ns for n in EPISODES}
+    assert boz_json("seasons")[0]["last_episode_assigned"] == 6
+    assert boz_json("jobs") == jobs_before  # no new job, no new attempt
+    discs = boz_json("discs")
+    assert [(d["id"], d["label"], d["status"]) for d in discs] == [
+        (1, "SAMPLE_SHOW_S1_D1", "done"),
+        (2, "SAMPLE_SHOW_S1_D2", "done"),
+    ]
+    assert [t["episodes"] for t in discs[1]["titles"]] == [[4], [5], [6], []]
+
+
+def test_a_movie_folder_lands_under_movies(copy_disc, boz_home: Path) -> None:
+    from boz.flows.disc_to_library import disc_to_library
+    from boz.models import RipRequest
+
+    movie = copy_disc("SAMPLE_MOVIE_2008", episodes=1, extras=1)
+    result = disc_to_library(str(movie), RipRequest(auto_approve=True))
+    assert [t.role.value for t in result.titles if t.role] == ["main_feature", "extra"]
+    assert library_files(boz_home) == ["Movies/Sample Movie (2008)/Sample Movie (2008).mkv"]
+
+
+def _wait_for_status(status: str, timeout: float = 90) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [d for d in boz_json("discs") if d["status"] == status]
+        if found:
+            return found[0]
+        time.sleep(0.5)
+    raise AssertionError(f"no disc reached {status} in {timeout} s")
+
+
+def test_approval_and_rejection_from_another_process(disc_factory, boz_home: Path) -> None:
+    disc1 = disc_factory("SAMPLE_SHOW_S1_D1")
+    rip = subprocess.Popen([*BOZ, "rip", str(disc1)], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        waiting = _wait_for_status("awaiting_approval")
+        assert [t["episodes"] for t in waiting["titles"]] == [[1], [2], [3], []]
+        assert library_files(boz_home) == []
+        run_boz("approve", str(waiting["id"]), "--titles", "0,2")
+        _, err = rip.communicate(timeout=120)
+    finally:
+        rip.kill()
+    assert rip.returncode == 0, err
+    assert library_files(boz_home) == EPISODES[:2]  # title 1 was left out by the operator
+
+    disc2 = disc_factory("SAMPLE_SHOW_S1_D2", variant=5)
+    rip = subprocess.Popen([*BOZ, "rip", str(disc2)], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        waiting = _wait_for_status("awaiting_approval")
+        assert [t["episodes"] for t in waiting["titles"]] == [[3], [4], [5], []]
+        run_boz("reject", str(waiting["id"]))
+        rip.communicate(timeout=120)
+    finally:
+        rip.kill()
+    assert rip.returncode == 0
+    assert library_files(boz_home) == EPISODES[:2]
+    assert boz_json("discs")[1]["status"] == "rejected"
+    assert boz_json("seasons")[0]["last_episode_assigned"] == 2  # numbers given back
+    late = run_boz("approve", str(waiting["id"]), check=False)
+    assert late.returncode == 1 and "is rejected, not awaiting approval" in late.stderr
+
+
+def test_run_input_is_validated_by_the_server(disc_factory, boz_home: Path) -> None:
+    """The typed form rejects nonsense: the run stays paused until a valid answer comes."""
+    from prefect.flow_runs import resume_flow_run
+
+    disc1 = disc_factory("SAMPLE_SHOW_S1_D1")
+    rip = subprocess.Popen([*BOZ, "rip", str(disc1)], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        waiting = _wait_for_status("awaiting_approval")
+        with pytest.raises(RuntimeError, match="Cannot resume"):
+            resume_flow_run(waiting["approval_flow_run_id"], run_input={"season": "not a number"})
+        assert boz_json("discs")[0]["status"] == "awaiting_approval"
+        run_boz("approve", str(waiting["id"]))
+        rip.communicate(timeout=120)
+    finally:
+        rip.kill()
+    assert library_files(boz_home) == EPISODES[:3]
+    assert json.loads(run_boz("discs", "--json").stdout)[0]["status"] == "done"
