@@ -46,13 +46,17 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def prefect_api() -> str:
+def prefect_api() -> Iterator[str]:
     """The session's Prefect server (one for the whole run, started on first use)."""
-    from boz.local_server import start
+    from prefect.logging.handlers import APILogWorker
+
+    from boz.local_server import start, stop
 
     url = os.environ["PREFECT_API_URL"]
     port = int(url.rsplit(":", 1)[1].split("/")[0])
-    return start(_SESSION_DIR / "prefect-server", port=port)
+    yield start(_SESSION_DIR / "prefect-server", port=port)
+    APILogWorker.drain_all(timeout=5)  # send the last run logs before the server goes
+    stop(_SESSION_DIR / "prefect-server")
 
 
 @pytest.fixture(autouse=True)

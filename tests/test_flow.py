@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -149,3 +150,40 @@ def test_run_input_is_validated_by_the_server(disc_factory, boz_home: Path) -> N
         rip.kill()
     assert library_files(boz_home) == EPISODES[:3]
     assert json.loads(run_boz("discs", "--json").stdout)[0]["status"] == "done"
+
+
+def test_a_tool_failure_is_retried_and_a_conflict_is_not(
+    disc_factory, boz_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from boz.errors import LibraryConflict
+    from boz.flows.disc_to_library import disc_to_library
+    from boz.models import RipRequest
+
+    calls = tmp_path / "calls"
+    flaky = tmp_path / "ffmpeg"
+    flaky.write_text(
+        f"#!{sys.executable}\n"
+        "import os, pathlib, sys\n"
+        f"calls = pathlib.Path({str(calls)!r})\n"
+        "n = int(calls.read_text()) if calls.exists() else 0\n"
+        "calls.write_text(str(n + 1))\n"
+        "if n == 0:\n"
+        "    sys.exit('simulated read error')\n"
+        "os.execvp('ffmpeg', ['ffmpeg', *sys.argv[1:]])\n"
+    )
+    flaky.chmod(0o755)
+    monkeypatch.setenv("BOZ_FFMPEG", str(flaky))
+    squatter = boz_home / "library" / EPISODES[1]
+    squatter.parent.mkdir(parents=True)
+    squatter.write_bytes(b"somebody else's file")
+
+    with pytest.raises(LibraryConflict, match="already exists and differs; not overwriting"):
+        disc_to_library(str(disc_factory("SAMPLE_SHOW_S1_D1")), RipRequest(auto_approve=True))
+
+    jobs = {(j["title_index"], j["kind"]): j for j in boz_json("jobs")}
+    assert jobs[(0, "rip")]["attempts"] == 2 and jobs[(0, "rip")]["status"] == "done"
+    assert jobs[(1, "organize")]["attempts"] == 1 and jobs[(1, "organize")]["status"] == "failed"
+    assert squatter.read_bytes() == b"somebody else's file"
+    assert list((boz_home / "staging").rglob("t01.transcoded.mkv"))  # the new file is kept
+    [disc] = boz_json("discs")
+    assert disc["status"] == "failed" and "not overwriting" in disc["error"]

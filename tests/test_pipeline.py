@@ -1,0 +1,71 @@
+"""The steps as plain functions, without Prefect: each one is idempotent on its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from boz.db import store
+from boz.db.engine import open_database
+from boz.errors import NeedsDecision
+from boz.models import Decision, DiscKind, DiscStatus, JobStatus, RipRequest
+from boz.pipeline import detect, organize, preview, rip, transcode
+from boz.pipeline.jobs import Runner
+from boz.settings import Settings
+
+
+def test_each_step_run_twice_does_the_work_once(disc_factory, boz_home: Path) -> None:
+    settings = Settings()
+    db = open_database(settings.db_url)
+    runner = Runner(flow_run_id=None, host="test-host")
+    source = str(disc_factory("SAMPLE_SHOW_S1_D1"))
+
+    disc = detect.detect(db, settings, source)
+    assert detect.detect(db, settings, source).id == disc.id  # found again, not duplicated
+    assert disc.id is not None
+    kwargs = {"min_seconds": settings.min_title_seconds, "library": settings.library_dir}
+    proposal = preview.propose(db, disc.id, RipRequest(), **kwargs)
+    assert [t.episodes for t in proposal.titles] == [[1], [2], [3], []]
+    plan = preview.decide(db, disc.id, proposal.decision(), **kwargs)
+    assert plan.disc.status is DiscStatus.approved
+
+    ripped = rip.rip_title(db, settings, disc.id, 0, runner)
+    mtime = ripped.stat().st_mtime_ns
+    assert rip.rip_title(db, settings, disc.id, 0, runner) == ripped
+    assert ripped.stat().st_mtime_ns == mtime  # not ripped again
+    encoded = transcode.transcode_title(db, settings, disc.id, 0, ripped, runner)
+    assert transcode.transcode_title(db, settings, disc.id, 0, ripped, runner) == encoded
+    placed = organize.organize_title(db, settings, disc.id, 0, encoded, runner)
+    assert placed == settings.library_dir / "TV/Sample Show/Season 01/Sample Show - S01E01.mkv"
+    assert organize.organize_title(db, settings, disc.id, 0, encoded, runner) == placed
+
+    with db.session() as s:
+        jobs = store.list_jobs(s, disc.id)
+    assert [(j.kind.value, j.status, j.attempts, j.host) for j in jobs] == [
+        ("rip", JobStatus.done, 1, "test-host"),
+        ("transcode", JobStatus.done, 1, "test-host"),
+        ("organize", JobStatus.done, 1, "test-host"),
+    ]
+    again = preview.propose(db, disc.id, RipRequest(), **kwargs)
+    assert [t.in_library for t in again.titles] == [True, False, False, False]
+    assert [t.index for t in again.to_rip] == [1, 2]
+    assert again.notes and again.notes[0].startswith("seen before on")
+
+
+def test_an_unknown_disc_needs_the_operator(copy_disc, boz_home: Path) -> None:
+    settings = Settings()
+    db = open_database(settings.db_url)
+    disc = detect.detect(db, settings, str(copy_disc("MYSTERY", episodes=2)))
+    assert disc.id is not None
+    kwargs = {"min_seconds": settings.min_title_seconds, "library": settings.library_dir}
+    proposal = preview.propose(db, disc.id, RipRequest(), **kwargs)
+    assert proposal.disc.kind is DiscKind.unknown
+    with pytest.raises(NeedsDecision, match="--show NAME --season N, or --movie TITLE"):
+        preview.decide(db, disc.id, proposal.decision(), **kwargs)
+    edited = Decision(titles=[0, 1], show="Mystery Show", season=2, first_episode=5)
+    plan = preview.decide(db, disc.id, edited, **kwargs)
+    assert [t.destination for t in plan.selected] == [
+        "TV/Mystery Show/Season 02/Mystery Show - S02E05.mkv",
+        "TV/Mystery Show/Season 02/Mystery Show - S02E06.mkv",
+    ]
