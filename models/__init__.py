@@ -3,7 +3,15 @@
 ORM rows never leave ``boz.db``; everything else speaks these models.
 """
 
-from boz.models.disc import Disc, DiscKind, DiscStatus, PreviewStatus, Title, TitleRole
+from boz.models.disc import (
+    Disc,
+    DiscKind,
+    DiscStatus,
+    PreviewStatus,
+    Stream,
+    Title,
+    TitleRole,
+)
 from boz.models.job import Job, JobKind, JobStatus
 from boz.models.plan import Decision, PlannedTitle, Preview, RipRequest
 from boz.models.season import Season
@@ -21,6 +29,7 @@ __all__ = [
     "PreviewStatus",
     "RipRequest",
     "Season",
+    "Stream",
     "Title",
     "TitleRole",
 ]

@@ -40,6 +40,24 @@ class TitleRole(StrEnum):
     skipped = "skipped"
 
 
+class Stream(BaseModel):
+    """One track of a title as MakeMKV reports it (SINFO)."""
+
+    index: int
+    kind: str = Field(description="video, audio, subtitles (MakeMKV's type, lower case)")
+    codec: str | None = None
+    language: str | None = Field(default=None, description="ISO 639-2 code, e.g. eng")
+    flags: int = Field(default=0, description="MakeMKV AP_AVStreamFlag bits")
+
+    @property
+    def forced(self) -> bool:
+        return bool(self.flags & 4096)
+
+    @property
+    def commentary(self) -> bool:
+        return bool(self.flags & 3)
+
+
 class Title(BaseModel):
     id: int | None = None
     index: int
@@ -47,6 +65,12 @@ class Title(BaseModel):
     duration_s: float
     size_bytes: int
     chapters: int = 0
+    segment_count: int = 0
+    segment_map: str | None = Field(default=None, description="MakeMKV segments, e.g. 1-11,12")
+    source_file: str | None = Field(default=None, description="playlist or title id, 00800.mpls")
+    output_file: str | None = Field(default=None, description="MakeMKV's file name, B1_t00.mkv")
+    angle: int | None = None
+    streams: list[Stream] = Field(default_factory=list)
     video_streams: int = 0
     audio_streams: int = 0
     subtitle_streams: int = 0

@@ -1,0 +1,1 @@
+"""MakeMKV: its robot-mode output, and makemkvcon as a disc source."""
