@@ -85,7 +85,12 @@ def _quiet_tracebacks() -> None:
 
 @app.command()
 def rip(
-    source: Annotated[str, typer.Argument(help="A folder of title files.")],
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="disc:N, dev:/dev/sr0, iso:FILE, file:DVD-or-BD-FOLDER, or a folder of title files"
+        ),
+    ],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Approve the proposal.")] = False,
     library: Annotated[Path | None, typer.Option(help="Library folder for this run.")] = None,
     show: Annotated[str | None, typer.Option(help="TV show name.")] = None,
@@ -93,14 +98,17 @@ def rip(
     first_episode: Annotated[int | None, typer.Option(help="Number of the first episode.")] = None,
     movie: Annotated[str | None, typer.Option(help="Movie title.")] = None,
     year: Annotated[int | None, typer.Option(help="Release year.")] = None,
+    again: Annotated[
+        bool, typer.Option("--again", help="Rip a disc that was ripped before.")
+    ] = False,
 ) -> None:
     """Rip a disc into the library: preview, approval, rip, transcode, organize."""
     from boz.models import RipRequest
-    from boz.sources.folder import open_source
+    from boz.sources import open_source
 
     settings = _settings(library)
     _database(settings)
-    spec = open_source(source).spec
+    spec = open_source(source, settings).spec
     if not yes:
         url = _prefect_api()
         out.print(f"[bold]Waiting for approval[/]: `boz approve DISC_ID` or the Prefect UI at "
@@ -113,6 +121,7 @@ def rip(
         year=year,
         library=str(library.resolve()) if library else None,
         auto_approve=yes,
+        again=again,
     )
     from boz.flows.disc_to_library import disc_to_library
 
@@ -253,6 +262,49 @@ def seasons(as_json: JsonFlag = False) -> None:
         table.add_row(x.show, str(x.season), str(x.last_episode_assigned),
                       ",".join(map(str, x.episodes)))  # fmt: skip
     out.print(table)
+
+
+@app.command()
+def watch(
+    device: Annotated[
+        list[str] | None, typer.Option(help="A drive to watch (repeatable); default: all.")
+    ] = None,
+    poll: Annotated[
+        bool, typer.Option("--poll", help="Poll MakeMKV's drive scan instead of udev.")
+    ] = False,
+) -> None:
+    """On a drive host: rip every disc inserted, one rip per drive at a time (Ctrl-C stops)."""
+    import socket
+
+    from boz.drives.events import polling_events, udev_events
+    from boz.drives.watcher import Watcher
+    from boz.sources.makemkv.backend import MakeMKV
+
+    settings = _settings()
+    database = _database(settings)
+    if not settings.watch_auto_approve:
+        _prefect_api()
+    tool = MakeMKV.from_settings(settings)
+    if device:
+        devices = [(d, None) for d in device]
+    else:
+        devices = [(s.device, s.drive_name) for s in tool.drives() if s.device]
+    watcher = Watcher(database, settings, socket.gethostname(), devices)
+    use_udev = not poll and sys.platform == "linux"
+    events = (
+        udev_events(settings.watch_poll_seconds)
+        if use_udev
+        else polling_events(tool, settings.watch_poll_seconds)
+    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    out.print(f"watching {', '.join(d for d, _ in devices) or 'no drives'} "
+              f"({'udev' if use_udev else 'polling'}); Ctrl-C stops")  # fmt: skip
+    wanted = set(device or [])
+    filtered = (e for e in events if e is None or not wanted or e.device in wanted)
+    try:
+        watcher.run(filtered, until=lambda: False)
+    except KeyboardInterrupt:
+        out.print("stopped; rips already started go on in their own processes")
 
 
 @db_app.command("upgrade")

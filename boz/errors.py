@@ -40,6 +40,28 @@ class ToolStalled(BozError):
     transient = True
 
 
+class NoSpace(BozError):
+    """The staging or library filesystem is full; retrying will not help until space is freed."""
+
+
+class NoDisc(BozError):
+    """The drive or image holds no readable disc."""
+
+
+class DiscReadError(BozError):
+    """The drive could not read part of a title; another attempt often succeeds."""
+
+    transient = True
+
+
+class DiscKeyError(BozError):
+    """MakeMKV could not decrypt the disc (missing or outdated keys, hash check)."""
+
+
+class MakeMKVTooOld(BozError):
+    """MakeMKV refuses to run: its beta key expired or the version is too old."""
+
+
 class OutputInvalid(BozError):
     """A produced file failed verification (missing packets, streams or chapters)."""
 

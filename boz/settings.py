@@ -45,6 +45,17 @@ class Settings(BaseSettings):
     crf: int = Field(default=20, ge=0, le=51)
     x264_preset: str = "medium"
     stall_seconds: float = Field(default=120.0, gt=0, description="kill a tool silent this long")
+    makemkvcon: str | None = Field(default=None, description="default: makemkvcon on PATH")
+    makemkv_minlength: int = Field(default=120, ge=0, description="--minlength for info and mkv")
+    makemkv_cache_mb: int | None = Field(default=None, gt=0, description="--cache for reads")
+    makemkv_stall_seconds: float = Field(default=300.0, gt=0)
+    makemkv_info_timeout_seconds: float = Field(default=1800.0, gt=0)
+    makemkv_rip_timeout_seconds: float = Field(default=6 * 3600.0, gt=0)
+    eject_after_rip: bool = False
+    eject_command: str = "eject"
+    watch_auto_approve: bool = Field(default=False, description="boz watch rips with --yes")
+    watch_poll_seconds: float = Field(default=5.0, gt=0)
+    watch_debounce_seconds: float = Field(default=15.0, ge=0)
     approval_timeout_seconds: int = Field(default=86_400, gt=0)
     approval_poll_seconds: int = Field(default=5, gt=0)
 

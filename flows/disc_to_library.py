@@ -27,6 +27,8 @@ def disc_to_library(source: str, request: RipRequest | None = None) -> Preview:
     assert disc.id is not None
     try:
         proposal = preview_disc(disc.id, request, settings)
+        if proposal.ripped_before and not request.again:
+            return proposal  # its note says how to rip it again
         plan = await_approval(proposal, request.auto_approve, settings)
         if plan.disc.status is DiscStatus.rejected:
             return plan

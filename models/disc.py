@@ -93,6 +93,7 @@ class Disc(BaseModel):
     movie_title: str | None = None
     year: int | None = None
     approval_flow_run_id: str | None = None
+    scan_minlength: int | None = None
     first_seen: datetime | None = None
     updated: datetime | None = None
     titles: list[Title] = Field(default_factory=list)

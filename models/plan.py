@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from boz.models.disc import Disc, DiscKind, Title
+from boz.models.disc import Disc, DiscKind, DiscStatus, Title
 
 
 class RipRequest(BaseModel):
@@ -17,6 +17,7 @@ class RipRequest(BaseModel):
     year: int | None = Field(default=None, ge=1870, le=2200)
     library: str | None = Field(default=None, description="library folder for this run")
     auto_approve: bool = Field(default=False, description="approve the proposal without pausing")
+    again: bool = Field(default=False, description="rip a disc that was ripped before")
 
 
 class Decision(BaseModel):
@@ -41,6 +42,11 @@ class Preview(BaseModel):
     disc: Disc
     titles: list[PlannedTitle]
     notes: list[str] = Field(default_factory=list)
+
+    @property
+    def ripped_before(self) -> bool:
+        """The disc was ripped completely in an earlier run: ripping again must be asked for."""
+        return self.disc.status is DiscStatus.done
 
     @property
     def selected(self) -> list[PlannedTitle]:

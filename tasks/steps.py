@@ -6,6 +6,7 @@ database, which every host shares, not from Prefect's result cache.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from prefect import get_run_logger, task
@@ -18,6 +19,21 @@ from boz.settings import Settings
 from boz.tasks.runtime import current_runner, transient_only
 
 _retrying = {"retries": 2, "retry_delay_seconds": 3, "retry_condition_fn": transient_only}
+
+
+def _progress_logger(step: str, title_index: int) -> Callable[[float], None]:
+    """Log every tenth of the way, not every progress line a tool prints."""
+    log = get_run_logger()
+    reported = -1
+
+    def progress(fraction: float) -> None:
+        nonlocal reported
+        tenth = int(fraction * 10)
+        if tenth > reported:
+            reported = tenth
+            log.info("%s title %d: %d%%", step, title_index, tenth * 10)
+
+    return progress
 
 
 @task(name="detect", cache_policy=NONE, **_retrying)
@@ -51,21 +67,17 @@ def preview_disc(disc_id: int, request: RipRequest, settings: Settings) -> Previ
 @task(name="rip", cache_policy=NONE, **_retrying)
 def rip_title(disc_id: int, title_index: int, settings: Settings) -> Path:
     return rip.rip_title(
-        open_database(settings.db_url), settings, disc_id, title_index, current_runner()
+        open_database(settings.db_url),
+        settings,
+        disc_id,
+        title_index,
+        current_runner(),
+        on_progress=_progress_logger("rip", title_index),
     )
 
 
 @task(name="transcode", cache_policy=NONE, **_retrying)
 def transcode_title(disc_id: int, title_index: int, ripped: Path, settings: Settings) -> Path:
-    log = get_run_logger()
-    reported = [-1]
-
-    def progress(fraction: float) -> None:
-        tenth = int(fraction * 10)
-        if tenth > reported[0]:
-            reported[0] = tenth
-            log.info("title %d: %d%%", title_index, tenth * 10)
-
     return transcode.transcode_title(
         open_database(settings.db_url),
         settings,
@@ -73,7 +85,7 @@ def transcode_title(disc_id: int, title_index: int, ripped: Path, settings: Sett
         title_index,
         ripped,
         current_runner(),
-        on_progress=progress,
+        on_progress=_progress_logger("transcode", title_index),
     )
 
 

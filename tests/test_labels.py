@@ -38,3 +38,8 @@ def test_movie_and_unknown_labels(label: str, kind: DiscKind, title: str, year: 
 
 def test_humanize_keeps_small_words_lower_inside() -> None:
     assert humanize("A_TALE_OF_TWO_CITIES") == "A Tale of Two Cities"
+
+
+def test_a_numbered_disc_without_season_names_a_show_or_a_movie() -> None:
+    guess = parse_label("24_DISC2")
+    assert (guess.kind, guess.show, guess.title, guess.disc) == (DiscKind.unknown, "24", "24", 2)

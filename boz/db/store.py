@@ -6,13 +6,14 @@ db.session()`` is the transaction. ORM rows stay in here.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from boz.db.tables import DiscRow, HostRow, JobRow, SeasonRow, TitleRow, utcnow
+from boz.db.tables import DiscRow, DriveRow, HostRow, JobRow, SeasonRow, TitleRow, utcnow
 from boz.errors import DiscNotFound
 from boz.models import (
     Disc,
@@ -21,6 +22,7 @@ from boz.models import (
     JobKind,
     JobStatus,
     Season,
+    Stream,
     Title,
 )
 
@@ -36,6 +38,12 @@ def _title(row: TitleRow) -> Title:
         video_streams=row.video_streams,
         audio_streams=row.audio_streams,
         subtitle_streams=row.subtitle_streams,
+        segment_count=row.segment_count,
+        segment_map=row.segment_map,
+        source_file=row.source_file,
+        output_file=row.output_file,
+        angle=row.angle,
+        streams=[Stream.model_validate(s) for s in row.streams],
         role=row.role,
         selected=row.selected,
         episodes=[e.number for e in row.episodes],
@@ -57,6 +65,7 @@ def _disc(row: DiscRow) -> Disc:
         movie_title=row.movie_title,
         year=row.year,
         approval_flow_run_id=row.approval_flow_run_id,
+        scan_minlength=row.scan_minlength,
         first_seen=row.created_at,
         updated=row.updated_at,
         titles=[_title(t) for t in row.titles],
@@ -85,15 +94,24 @@ def list_discs(session: Session) -> list[Disc]:
     return [_disc(r) for r in rows]
 
 
-def find_or_create_disc(session: Session, *, label: str, fingerprint: str, source: str) -> int:
-    """The disc's id; the same fingerprint is the same disc, whatever the source path."""
+def find_or_create_disc(
+    session: Session,
+    *,
+    label: str,
+    fingerprint: str,
+    source: str,
+    scan_minlength: int | None = None,
+    drive_id: int | None = None,
+) -> int:
+    """The disc's id; the same fingerprint is the same disc, whatever drive or path it is in."""
     row = session.scalar(select(DiscRow).where(DiscRow.fingerprint == fingerprint))
     if row is None:
         row = DiscRow(label=label, fingerprint=fingerprint, source=source)
         session.add(row)
-        session.flush()
-    else:
-        row.source = source
+    row.source = source
+    row.scan_minlength = scan_minlength
+    row.drive_id = drive_id
+    session.flush()
     return row.id
 
 
@@ -113,6 +131,12 @@ def save_titles(session: Session, disc_id: int, titles: Sequence[Title]) -> None
         row.video_streams = t.video_streams
         row.audio_streams = t.audio_streams
         row.subtitle_streams = t.subtitle_streams
+        row.segment_count = t.segment_count
+        row.segment_map = t.segment_map
+        row.source_file = t.source_file
+        row.output_file = t.output_file
+        row.angle = t.angle
+        row.streams = [s.model_dump() for s in t.streams]
     session.flush()
 
 
@@ -153,6 +177,18 @@ def title_id(session: Session, disc_id: int, index: int) -> int:
     return tid
 
 
+def drive_id(session: Session, source: str) -> int | None:
+    """The registered drive of this host that ``source`` (``dev:/dev/sr0``) reads from."""
+    kind, _, device = source.partition(":")
+    if kind != "dev":
+        return None
+    return session.scalar(
+        select(DriveRow.id)
+        .join(HostRow)
+        .where(DriveRow.device == device, HostRow.name == socket.gethostname())
+    )
+
+
 # Hosts -------------------------------------------------------------------------------
 
 
@@ -165,6 +201,23 @@ def heartbeat(session: Session, name: str, capabilities: Sequence[str]) -> int:
         row.capabilities = sorted(set(row.capabilities) | set(capabilities))
     row.status = "online"
     row.last_heartbeat = utcnow()
+    session.flush()
+    return row.id
+
+
+def register_drive(
+    session: Session, host_id: int, device: str, name: str | None, *, status: str | None = None
+) -> int:
+    row = session.scalar(
+        select(DriveRow).where(DriveRow.host_id == host_id, DriveRow.device == device)
+    )
+    if row is None:
+        row = DriveRow(host_id=host_id, device=device)
+        session.add(row)
+    if name:
+        row.name = name
+    if status:
+        row.status = status
     session.flush()
     return row.id
 

@@ -105,6 +105,9 @@ class DiscRow(Base):
         ForeignKey("drives.id", ondelete="SET NULL"), index=True
     )
     approval_flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    scan_minlength: Mapped[int | None] = mapped_column(
+        doc="makemkvcon --minlength the titles were numbered with; mkv must use the same"
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -134,6 +137,12 @@ class TitleRow(Base):
     video_streams: Mapped[int] = mapped_column(default=0)
     audio_streams: Mapped[int] = mapped_column(default=0)
     subtitle_streams: Mapped[int] = mapped_column(default=0)
+    segment_count: Mapped[int] = mapped_column(default=0)
+    segment_map: Mapped[str | None] = mapped_column(Text)
+    source_file: Mapped[str | None] = mapped_column(String(255))
+    output_file: Mapped[str | None] = mapped_column(Text)
+    angle: Mapped[int | None]
+    streams: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
     role: Mapped[TitleRole | None] = mapped_column(_enum(TitleRole))
     selected: Mapped[bool] = mapped_column(default=False)
 

@@ -16,6 +16,9 @@ _TV = re.compile(
     r"(?:[\s_.-]*(?:D|DISC|DISK|DVD)[\s_.-]*(?P<disc>\d{1,2}))?$",
     re.IGNORECASE,
 )
+_DISC_ONLY = re.compile(
+    r"^(?P<name>.+?)[\s_.-]*(?:D|DISC|DISK|DVD)[\s_.-]*(?P<disc>\d{1,2})$", re.IGNORECASE
+)
 _MOVIE_YEAR = re.compile(r"^(?P<title>.+?)[\s_.-]+\(?(?P<year>(?:19|20)\d{2})\)?$")
 _SMALL_WORDS = {"a", "an", "and", "at", "for", "in", "of", "on", "or", "the", "to"}
 
@@ -54,4 +57,9 @@ def parse_label(label: str) -> LabelGuess:
         return LabelGuess(
             kind=DiscKind.movie, title=humanize(movie["title"]), year=int(movie["year"])
         )
+    numbered = _DISC_ONLY.match(label.strip())
+    if numbered:
+        # "24_DISC2": a box-set disc, a show or a two-disc movie; the titles will tell.
+        name = humanize(numbered["name"])
+        return LabelGuess(show=name, title=name, disc=int(numbered["disc"]))
     return LabelGuess(title=humanize(label) or None)

@@ -67,8 +67,12 @@ def _identity(disc: Disc, overrides: RipRequest | Decision, min_seconds: int) ->
             kind = disc.kind
         elif guess.kind is not DiscKind.unknown:
             kind = guess.kind
-        elif sum(t.duration_s >= min_seconds for t in disc.titles) == 1:
-            kind = DiscKind.movie
+        else:
+            long = sum(t.duration_s >= min_seconds for t in disc.titles)
+            if long == 1:
+                kind = DiscKind.movie
+            elif long > 1 and guess.disc is not None:
+                kind = DiscKind.tv  # a numbered disc with several features: a box set
     if kind is DiscKind.tv:
         show = overrides.show or disc.show or guess.show
         season = next(
@@ -152,6 +156,8 @@ def propose(
         proposal = build_preview(s, disc_id, library)
     if before.preview_status is not PreviewStatus.none:
         seen = f"seen before on {before.first_seen:%Y-%m-%d}, status {before.status.value}"
+        if before.status is DiscStatus.done and not request.again:
+            seen += ": not ripping it again (pass --again to rip what is missing from the library)"
         proposal.notes.append(seen)
     return proposal
 

@@ -15,7 +15,9 @@ from boz.errors import NoTitles, SourceNotFound
 from boz.media.commands import stream_copy_args
 from boz.media.probe import MediaInfo, probe
 from boz.media.runner import ProgressCallback, run_ffmpeg
+from boz.media.verify import verify_output
 from boz.models import Title
+from boz.settings import Settings
 from boz.sources.identity import fingerprint
 
 VIDEO_SUFFIXES = frozenset(
@@ -49,12 +51,14 @@ def _natural_key(name: str) -> list[object]:
 
 
 class FolderSource:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, settings: Settings) -> None:
         if not folder.exists():
             raise SourceNotFound(f"no such folder: {folder}")
         if not folder.is_dir():
             raise SourceNotFound(f"{folder} is not a folder: give the folder that holds the titles")
         self.folder = folder.resolve()
+        self.settings = settings
+        self.minlength: int | None = None  # only MakeMKV numbers titles by length
         files = sorted(
             (
                 p
@@ -83,30 +87,22 @@ class FolderSource:
                 f"no video files in {self.folder} (looked for {', '.join(sorted(VIDEO_SUFFIXES))})"
             )
 
-    def read_titles(self, *, ffprobe: str) -> list[Title]:
+    def read_titles(self) -> list[Title]:
         self.require_titles()
+        ffprobe = self.settings.ffprobe
         return [self._title(f, probe(f.path, ffprobe=ffprobe)) for f in self.files]
 
-    def rip(
-        self,
-        index: int,
-        target: Path,
-        *,
-        ffmpeg: str,
-        stall_seconds: float,
-        on_progress: ProgressCallback | None = None,
-    ) -> Path:
-        """Stream-copy title ``index`` to ``target``; returns the source it copied."""
-        source = self.files[index].path
+    def rip(self, title: Title, target: Path, *, on_progress: ProgressCallback | None) -> None:
+        """Stream-copy the title's file to ``target`` and check it against the original."""
+        source = self.files[title.index].path
         run_ffmpeg(
-            stream_copy_args(source, target, ffmpeg_path=ffmpeg),
-            stall_seconds=stall_seconds,
+            stream_copy_args(source, target, ffmpeg_path=self.settings.ffmpeg),
+            stall_seconds=self.settings.stall_seconds,
+            expected_duration_s=title.duration_s,
             on_progress=on_progress,
         )
-        return source
-
-    def title_path(self, index: int) -> Path:
-        return self.files[index].path
+        expected = probe(source, ffprobe=self.settings.ffprobe, count_packets=True)
+        verify_output(target, expected, ffprobe=self.settings.ffprobe)
 
     @staticmethod
     def _title(f: TitleFile, info: MediaInfo) -> Title:
@@ -120,7 +116,3 @@ class FolderSource:
             audio_streams=info.count("audio"),
             subtitle_streams=info.count("subtitle"),
         )
-
-
-def open_source(spec: str) -> FolderSource:
-    return FolderSource(Path(spec).expanduser())

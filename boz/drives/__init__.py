@@ -1,0 +1,1 @@
+"""Drive hosts: notice discs going in and out, and start the pipeline for each new disc."""

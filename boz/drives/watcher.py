@@ -1,0 +1,140 @@
+"""``boz watch``: on a drive host, turn "a disc went in" into one run of disc_to_library.
+
+The watcher registers the host and its drives with a heartbeat, debounces the several
+events one insert produces, ignores blank, data and audio discs, and starts exactly one
+``boz rip dev:<device>`` per insert — the same code path as a rip typed by hand — with
+at most one rip per drive at a time. It schedules nothing else: where the work then
+runs is Prefect's business.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from boz.db import store
+from boz.db.engine import Database
+from boz.drives.events import Action, MediaEvent
+from boz.settings import Settings
+
+log = logging.getLogger("boz.watch")
+HEARTBEAT_SECONDS = 30.0
+
+
+@dataclass
+class _Rip:
+    device: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+
+Launch = Callable[[str, Path], subprocess.Popen[bytes]]
+
+
+def launch_rip(settings: Settings) -> Launch:
+    """Start ``boz rip dev:<device>`` in its own process, its output in a log file."""
+
+    def launch(device: str, log_path: Path) -> subprocess.Popen[bytes]:
+        args = [sys.executable, "-m", "boz", "rip", f"dev:{device}"]
+        if settings.watch_auto_approve:
+            args.append("--yes")
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "ab") as out:
+            return subprocess.Popen(
+                args, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True
+            )
+
+    return launch
+
+
+class Watcher:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        host: str,
+        devices: Iterable[tuple[str, str | None]],
+        launch: Launch | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.host = host
+        self.launch = launch or launch_rip(settings)
+        self.active: dict[str, _Rip] = {}
+        self.last_insert: dict[str, float] = {}
+        self.started: list[str] = []  # devices a rip was started for, in order
+        self._last_heartbeat = 0.0
+        with db.session() as s:
+            self.host_id = store.heartbeat(s, host, ["rip"])
+            for device, name in devices:
+                store.register_drive(s, self.host_id, device, name)
+
+    def run(self, events: Iterable[MediaEvent | None], *, until: Callable[[], bool]) -> None:
+        for event in events:
+            if event is not None:
+                self.handle(event)
+            self.tick()
+            if until():
+                break
+
+    def tick(self) -> None:
+        """Collect finished rips (eject on success if asked) and send the heartbeat."""
+        for device, rip in list(self.active.items()):
+            code = rip.process.poll()
+            if code is None:
+                continue
+            del self.active[device]
+            self._set_drive(device, "idle")
+            log.info("rip on %s finished with exit status %s (log %s)", device, code, rip.log_path)
+            if code == 0 and self.settings.eject_after_rip:
+                self._eject(device)
+        now = time.monotonic()
+        if now - self._last_heartbeat >= HEARTBEAT_SECONDS:
+            self._last_heartbeat = now
+            with self.db.session() as s:
+                store.heartbeat(s, self.host, ["rip"])
+
+    def handle(self, event: MediaEvent) -> None:
+        device = event.device
+        if event.action is Action.removed:
+            self.last_insert.pop(device, None)
+            return
+        if not event.rippable:
+            log.info("%s: %s disc %s ignored", device, event.media.value, event.label or "")
+            return
+        if device in self.active:
+            log.info("%s: a rip is running on this drive; event ignored", device)
+            return
+        last = self.last_insert.get(device)
+        self.last_insert[device] = event.at
+        if last is not None and event.at - last < self.settings.watch_debounce_seconds:
+            return  # the same insert, seen again
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        log_path = self.settings.home / "logs" / f"rip-{Path(device).name}-{stamp}.log"
+        self.active[device] = _Rip(device, self.launch(device, log_path), log_path)
+        self.started.append(device)
+        self._set_drive(device, "ripping")
+        log.info("%s: disc %s inserted; ripping (log %s)", device, event.label or "", log_path)
+
+    def wait(self, timeout: float) -> None:
+        """Wait for the rips started so far (tests, and a clean shutdown)."""
+        deadline = time.monotonic() + timeout
+        for rip in list(self.active.values()):
+            rip.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        self.tick()
+
+    def _set_drive(self, device: str, status: str) -> None:
+        with self.db.session() as s:
+            store.register_drive(s, self.host_id, device, None, status=status)
+
+    def _eject(self, device: str) -> None:
+        try:
+            subprocess.run([self.settings.eject_command, device], timeout=60, check=True,
+                           capture_output=True)  # fmt: skip
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.warning("could not eject %s: %s", device, exc)

@@ -1,0 +1,95 @@
+"""Run an external tool, line by line, with a stall detector, a deadline and a clean kill.
+
+ffmpeg and makemkvcon both report progress on stdout, and both can hang on a bad disc
+or file. Silence longer than ``stall_seconds`` (or running past ``timeout_seconds``)
+kills the tool's whole process group, helpers included, and raises ToolStalled.
+stderr goes to a file so a chatty tool cannot block on a full pipe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from boz.errors import ToolMissing, ToolStalled
+
+
+@dataclass(frozen=True)
+class Finished:
+    returncode: int
+    stderr: str
+
+
+def run_lines(
+    args: Sequence[str],
+    *,
+    on_line: Callable[[str], None],
+    stall_seconds: float,
+    timeout_seconds: float | None = None,
+    missing: ToolMissing,
+) -> Finished:
+    """Run ``args``, calling ``on_line`` for each stdout line as it arrives."""
+    with tempfile.TemporaryFile(mode="w+", errors="replace") as stderr:
+        try:
+            proc = subprocess.Popen(
+                list(args),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                start_new_session=True,
+            )
+        except (FileNotFoundError, PermissionError) as exc:
+            raise missing from exc
+        try:
+            _follow(proc, on_line, stall_seconds, timeout_seconds, os.path.basename(args[0]))
+        finally:
+            kill_group(proc)
+        stderr.seek(0)
+        return Finished(proc.returncode, stderr.read().strip())
+
+
+def _follow(
+    proc: subprocess.Popen[bytes],
+    on_line: Callable[[str], None],
+    stall_seconds: float,
+    timeout_seconds: float | None,
+    name: str,
+) -> None:
+    assert proc.stdout is not None
+    fd = proc.stdout.fileno()
+    started = last_output = time.monotonic()
+    buffer = b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        while True:
+            now = time.monotonic()
+            if timeout_seconds is not None and now - started > timeout_seconds:
+                raise ToolStalled(f"{name} did not finish in {timeout_seconds:.0f} s; killed")
+            if not selector.select(timeout=min(1.0, stall_seconds)):
+                if time.monotonic() - last_output > stall_seconds:
+                    raise ToolStalled(f"{name} made no progress for {stall_seconds:.0f} s; killed")
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            last_output = time.monotonic()
+            *lines, buffer = (buffer + chunk).split(b"\n")
+            for line in lines:
+                on_line(line.decode(errors="replace").rstrip("\r"))
+    if buffer:
+        on_line(buffer.decode(errors="replace"))
+    proc.wait()
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill what is left of the tool's process group (its own helpers too)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
