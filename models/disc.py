@@ -94,6 +94,7 @@ class Disc(BaseModel):
     year: int | None = None
     approval_flow_run_id: str | None = None
     scan_minlength: int | None = None
+    drive_id: int | None = None
     first_seen: datetime | None = None
     updated: datetime | None = None
     titles: list[Title] = Field(default_factory=list)

@@ -66,6 +66,7 @@ def _disc(row: DiscRow) -> Disc:
         year=row.year,
         approval_flow_run_id=row.approval_flow_run_id,
         scan_minlength=row.scan_minlength,
+        drive_id=row.drive_id,
         first_seen=row.created_at,
         updated=row.updated_at,
         titles=[_title(t) for t in row.titles],
