@@ -10,7 +10,7 @@ DEMO_DISC ?= $(BOZ_HOME)/samples/SAMPLE_SHOW_S1_D1
 DEMO_PORT ?= 4200
 export BOZ_HOME
 
-.PHONY: install system-deps demo test lint bench clean
+.PHONY: install system-deps test-deps demo test lint bench clean
 
 install: $(STAMP) system-deps
 
@@ -27,6 +27,18 @@ system-deps:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq ffmpeg >/dev/null; }
 
+# What only the tests need: a PostgreSQL server (started by the tests on loopback) and
+# Chromium for the browser test, from Debian's packages when missing.
+test-deps:
+	@missing=""; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing from Debian's packages"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
 # A sample TV disc through the whole pipeline on SQLite and a local Prefect server.
 demo: install
 	@$(BIN)/boz sample-disc "$(DEMO_DISC)" --episodes 3 --seconds 20 --extras 1
@@ -39,7 +51,7 @@ demo: install
 	echo; echo "Prefect UI (the run is there): $${url%/api}"; \
 	echo "More: PREFECT_API_URL=$$url $(BIN)/boz discs | jobs | seasons"
 
-test: install
+test: install test-deps
 	$(BIN)/pytest -q
 
 lint: install
