@@ -9,12 +9,13 @@ can never hold the same episode. A disc previewed again keeps its numbers.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from statistics import median
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from boz.db.tables import EpisodeRow, SeasonRow
+from boz.db.tables import EpisodeRow, SeasonRow, TitleRow
 from boz.errors import EpisodeConflict
 
 
@@ -61,8 +62,10 @@ def assign(
     season: int,
     title_ids: Sequence[int],
     first_episode: int | None = None,
+    counts: Sequence[int] | None = None,
 ) -> dict[int, list[int]]:
-    """Episode numbers for ``title_ids`` (in disc order), one per title.
+    """Episode numbers for ``title_ids`` (in episode order): ``counts`` of them per title
+    (two for a double episode), one each by default.
 
     Keeps the disc's existing numbers when they already cover exactly these titles in
     this season (and match ``first_episode`` if given); otherwise releases them and
@@ -74,18 +77,20 @@ def assign(
             select(EpisodeRow).where(EpisodeRow.disc_id == disc_id).order_by(EpisodeRow.number)
         )
     )
-    same_titles = [e.title_id for e in held] == list(title_ids)
+    counts = list(counts) if counts is not None else [1] * len(title_ids)
+    slots = [tid for tid, n in zip(title_ids, counts, strict=True) for _ in range(n)]
+    same_titles = [e.title_id for e in held] == slots
     same_place = all(e.season_id == row.id for e in held)
     unchanged = first_episode is None or (held and held[0].number == first_episode)
     if held and same_titles and same_place and unchanged:
-        return {e.title_id: [e.number] for e in held}
+        return _by_title(held)
     if held:
         release(session, disc_id)
         session.refresh(row)
     if not title_ids:
         return {}
     start = first_episode if first_episode is not None else row.last_episode_assigned + 1
-    numbers = list(range(start, start + len(title_ids)))
+    numbers = list(range(start, start + len(slots)))
     taken = sorted(
         session.scalars(
             select(EpisodeRow.number).where(
@@ -99,8 +104,34 @@ def assign(
             f"{show} season {season}: {listed} already belong to another disc; "
             f"choose another first episode (the counter is at {row.last_episode_assigned})"
         )
-    for title_id, number in zip(title_ids, numbers, strict=True):
-        session.add(EpisodeRow(season_id=row.id, number=number, disc_id=disc_id, title_id=title_id))
+    added = [
+        EpisodeRow(season_id=row.id, number=number, disc_id=disc_id, title_id=title_id)
+        for title_id, number in zip(slots, numbers, strict=True)
+    ]
+    session.add_all(added)
     row.last_episode_assigned = max(row.last_episode_assigned, numbers[-1])
     session.flush()
-    return {tid: [n] for tid, n in zip(title_ids, numbers, strict=True)}
+    return _by_title(added)
+
+
+def _by_title(rows: Sequence[EpisodeRow]) -> dict[int, list[int]]:
+    numbers: dict[int, list[int]] = {}
+    for e in rows:
+        numbers.setdefault(e.title_id, []).append(e.number)
+    return numbers
+
+
+def typical_episode_seconds(session: Session, show: str, season: int, disc_id: int) -> float | None:
+    """How long this season's single episodes on other discs run (median), if any were seen."""
+    durations = sorted(
+        session.scalars(
+            select(TitleRow.duration_s)
+            .join(EpisodeRow, EpisodeRow.title_id == TitleRow.id)
+            .join(SeasonRow, SeasonRow.id == EpisodeRow.season_id)
+            .where(SeasonRow.show == show, SeasonRow.season == season)
+            .where(EpisodeRow.disc_id != disc_id)
+            .group_by(TitleRow.id, TitleRow.duration_s)
+            .having(func.count(EpisodeRow.id) == 1)
+        )
+    )
+    return median(durations) if durations else None

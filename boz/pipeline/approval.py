@@ -22,7 +22,36 @@ def mark_awaiting(db: Database, disc_id: int, flow_run_id: str | None) -> None:
         )
 
 
+def artifact_key(disc_id: int, what: str) -> str:
+    """A Prefect artifact key for a disc (keys allow only lowercase letters, digits, dashes)."""
+    return f"disc-{disc_id}-{what}"
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def preview_rows(preview: Preview) -> list[dict[str, object]]:
+    """One row per title, as the preview table shows it (the run's table artifact)."""
+    return [
+        {
+            "index": t.index,
+            "duration": _duration(t.duration_s),
+            "size": f"{t.size_bytes / 1e6:.1f} MB",
+            "chapters": t.chapters,
+            "role": t.role.value if t.role else "-",
+            "selected": t.selected,
+            "episodes": ",".join(str(n) for n in t.episodes) or "-",
+            "destination": t.destination or "-",
+        }
+        for t in preview.titles
+    ]
+
+
 def summary_markdown(preview: Preview) -> str:
+    """The disc, what it is taken for, the notes and the titles (selected ones in bold)."""
     d = preview.disc
     what = (
         f"TV: **{d.show}** season {d.season}" if d.show
@@ -37,15 +66,19 @@ def summary_markdown(preview: Preview) -> str:
         "| title | duration | size | chapters | role | episodes | destination |",
         "|---|---|---|---|---|---|---|",
     ]
-    for t in preview.titles:
-        eps = ",".join(str(n) for n in t.episodes) or "-"
-        mark = "**" if t.selected else ""
+    for row in preview_rows(preview):
+        mark = "**" if row["selected"] else ""
         lines.append(
-            f"| {mark}{t.index}{mark} | {t.duration_s / 60:.1f} min | {t.size_bytes / 1e6:.1f} MB "
-            f"| {t.chapters} | {t.role.value if t.role else '-'} | {eps} | {t.destination or '-'} |"
+            f"| {mark}{row['index']}{mark} | {row['duration']} | {row['size']} "
+            f"| {row['chapters']} | {row['role']} | {row['episodes']} | {row['destination']} |"
         )
-    lines += ["", "Selected titles are in bold. Edit the fields below, then submit."]
+    lines += ["", "Selected titles are in bold."]
     return "\n".join(lines)
+
+
+def form_description(preview: Preview) -> str:
+    """The markdown above the approval form: the summary and what to do."""
+    return summary_markdown(preview) + " Edit the fields below, then submit."
 
 
 def pending_decision(

@@ -28,6 +28,7 @@ from boz.models import (
     Title,
     TitleRole,
 )
+from boz.pipeline.classify import Classification, classify_movie, classify_tv
 from boz.pipeline.labels import parse_label
 from boz.pipeline.naming import destination
 
@@ -41,17 +42,17 @@ class Identity:
     year: int | None
 
 
-def classify(titles: list[Title], kind: DiscKind, min_seconds: int) -> dict[int, TitleRole]:
-    """Roles by length: long titles are episodes (TV) or the main feature (the longest)."""
-    long = [t for t in titles if t.duration_s >= min_seconds]
-    roles = {t.index: TitleRole.extra for t in titles}
-    if kind is DiscKind.movie or (kind is DiscKind.unknown and len(long) == 1):
-        if long:
-            main = max(long, key=lambda t: (t.duration_s, t.chapters, -t.index))
-            roles[main.index] = TitleRole.main_feature
-    else:
-        roles.update({t.index: TitleRole.episode for t in long})
-    return roles
+def classify(
+    titles: list[Title], kind: DiscKind, min_seconds: int, *, typical_s: float | None = None,
+    extras_only: bool = False,
+) -> Classification:
+    """Movie rules for movies (and unknown discs with one long title), TV rules otherwise."""
+    long = sum(t.duration_s >= min_seconds for t in titles)
+    if kind is DiscKind.movie or (kind is DiscKind.unknown and long == 1):
+        return classify_movie(titles, min_seconds=min_seconds)
+    return classify_tv(
+        titles, min_seconds=min_seconds, typical_s=typical_s, extras_only=extras_only
+    )
 
 
 def _identity(disc: Disc, overrides: RipRequest | Decision, min_seconds: int) -> Identity:
@@ -91,15 +92,32 @@ def _plan(
     overrides: RipRequest | Decision,
     min_seconds: int,
     selection: list[int] | None,
-) -> None:
+) -> list[str]:
+    """Store roles, selection, identity and episode numbers; returns notes for the operator."""
     disc = store.get_disc(s, disc_id)
     ident = _identity(disc, overrides, min_seconds)
     decided = all(t.role is not None for t in disc.titles) and ident.kind is disc.kind
+    notes: list[str] = []
     if decided:
         roles = {t.index: t.role for t in disc.titles}
         chosen = {t.index for t in disc.titles if t.selected}
+        numbered = sorted((t.episodes[0], t.index) for t in disc.titles if t.episodes)
+        order = [i for _, i in numbered] or sorted(roles)
+        doubles = {t.index for t in disc.titles if len(t.episodes) > 1}
     else:
-        roles = classify(disc.titles, ident.kind, min_seconds)
+        typical = None
+        if ident.kind is DiscKind.tv and ident.show and ident.season is not None:
+            typical = seasons.typical_episode_seconds(s, ident.show, ident.season, disc_id)
+        found = classify(
+            disc.titles,
+            ident.kind,
+            min_seconds,
+            typical_s=typical,
+            extras_only=parse_label(disc.label).extras,
+        )
+        roles, notes = found.roles, found.notes
+        order = found.episode_order or sorted(roles)
+        doubles = set()  # two numbers for one title only when TheTVDB says so
         wanted = (TitleRole.episode, TitleRole.main_feature)
         chosen = {i for i, r in roles.items() if r in wanted}
     if selection is not None:
@@ -115,19 +133,23 @@ def _plan(
         year=ident.year,
     )
     if ident.kind is DiscKind.tv and ident.show and ident.season is not None:
-        episodes = [
-            t for t in disc.titles if t.index in chosen and roles[t.index] is TitleRole.episode
-        ]
+        ids = {t.index: t.id for t in disc.titles}
+        episodes = [i for i in order if i in chosen and roles[i] is TitleRole.episode]
+        episodes += sorted(
+            i for i in chosen if roles.get(i) is TitleRole.episode and i not in episodes
+        )
         seasons.assign(
             s,
             disc_id=disc_id,
             show=ident.show,
             season=ident.season,
-            title_ids=[t.id for t in episodes if t.id is not None],
+            title_ids=[ids[i] for i in episodes if ids[i] is not None],
             first_episode=overrides.first_episode,
+            counts=[2 if i in doubles else 1 for i in episodes if ids[i] is not None],
         )
     else:
         seasons.release(s, disc_id)
+    return notes
 
 
 def build_preview(s: Session, disc_id: int, library: Path) -> Preview:
@@ -151,9 +173,10 @@ def propose(
 ) -> Preview:
     with db.session() as s:
         before = store.get_disc(s, disc_id)
-        _plan(s, disc_id, request, min_seconds, selection=None)
+        notes = _plan(s, disc_id, request, min_seconds, selection=None)
         store.update_disc(s, disc_id, preview_status=PreviewStatus.proposed)
         proposal = build_preview(s, disc_id, library)
+    proposal.notes.extend(notes)
     if before.preview_status is not PreviewStatus.none:
         seen = f"seen before on {before.first_seen:%Y-%m-%d}, status {before.status.value}"
         if before.status is DiscStatus.done and not request.again:

@@ -1,0 +1,197 @@
+"""What each title of a disc is: episode, main feature, extra, play-all, duplicate or noise.
+
+Pure functions over the titles MakeMKV (or ffprobe) reports, so they can be tested on
+real disc layouts. The rules, and the real discs that taught them:
+
+- Tiny titles (logos, menus, warnings) are ``skipped``; other short ones are ``extra``.
+- A ``duplicate`` repeats an earlier title: another angle of it, the same Blu-ray
+  playlist segments at the same length, or (DVD, files) the same length and byte size.
+  DVD segment maps count cells within one title, so on a DVD equal maps mean nothing.
+- A ``play_all`` title runs as long as a run of consecutive other titles together
+  (DVD), or its Blu-ray segments are theirs, one after the other.
+- Episodes of one disc are alike: the typical episode length comes from earlier discs
+  of the season or TheTVDB when known, else from the largest group of similar lengths
+  on the disc (the longer group on a tie). Titles near it are episodes, titles near
+  twice it may be double episodes, the rest are extras: an unaired pilot or a
+  documentary among episodes, or a whole disc of extras.
+- A movie's main feature is the longest title; titles within 2 % of it tie and the one
+  with more chapters, then the one MakeMKV lists first, wins (angle copies and a
+  chapterless raw stream of the same feature lose that way).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from statistics import median
+
+from boz.models import Title, TitleRole
+
+SKIP_SECONDS = 60.0
+EPISODE_TOLERANCE = 0.2
+DOUBLE_TOLERANCE = 0.12
+PLAY_ALL_TOLERANCE = 0.01
+TIE_TOLERANCE = 0.02
+
+
+@dataclass
+class Classification:
+    roles: dict[int, TitleRole]
+    episode_order: list[int] = field(default_factory=list)  # title indices, in episode order
+    doubles: set[int] = field(default_factory=set)  # titles that look like two episodes
+    typical_s: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def numbers_needed(self, index: int, *, doubles_confirmed: bool) -> int:
+        return 2 if doubles_confirmed and index in self.doubles else 1
+
+
+def _is_bluray(t: Title) -> bool:
+    return (t.source_file or "").split("(")[0].endswith((".mpls", ".m2ts"))
+
+
+def _segments(t: Title) -> list[str]:
+    return [s for s in (t.segment_map or "").split(",") if s]
+
+
+def _same_length(a: Title, b: Title, tolerance_s: float = 1.0) -> bool:
+    return abs(a.duration_s - b.duration_s) <= tolerance_s
+
+
+def duplicate_of(title: Title, earlier: Sequence[Title]) -> Title | None:
+    for other in earlier:
+        if not _same_length(title, other, max(1.0, 0.005 * other.duration_s)):
+            continue
+        if _is_bluray(title) and _is_bluray(other) and _segments(title) == _segments(other):
+            return other
+        if title.size_bytes and title.size_bytes == other.size_bytes:
+            return other
+    return None
+
+
+def _runs(others: Sequence[Title]) -> list[list[Title]]:
+    """Every run of two or more consecutive titles (in disc order)."""
+    return [list(others[i:j]) for i in range(len(others)) for j in range(i + 2, len(others) + 1)]
+
+
+def is_play_all(title: Title, others: Sequence[Title]) -> bool:
+    """Segments that are a run of other titles' (Blu-ray) prove it; by length alone it takes
+    three titles, since two similar titles add up to a double episode's length too."""
+    tolerance = max(PLAY_ALL_TOLERANCE * title.duration_s, 10.0)
+    mine = _segments(title)
+    for run in _runs([o for o in others if o.duration_s < title.duration_s]):
+        if _is_bluray(title) and mine and mine == [s for o in run for s in _segments(o)]:
+            return True
+        if len(run) >= 3 and abs(sum(o.duration_s for o in run) - title.duration_s) <= tolerance:
+            return True
+    return False
+
+
+def _near(duration: float, target: float, tolerance: float) -> bool:
+    return abs(duration - target) <= tolerance * target
+
+
+def typical_episode(candidates: Sequence[Title]) -> float | None:
+    """The length most titles of the disc share (the longer group on a tie)."""
+    if not candidates:
+        return None
+    groups = [
+        [o.duration_s for o in candidates if _near(o.duration_s, c.duration_s, EPISODE_TOLERANCE)]
+        for c in candidates
+    ]
+    best = max(groups, key=lambda g: (len(g), median(g)))
+    return median(best)
+
+
+def _base(titles: Sequence[Title], min_seconds: float) -> tuple[dict[int, TitleRole], list[Title]]:
+    """Roles every disc shares (skipped, extra, duplicate, play-all), and the candidates left."""
+    skip_below = min(SKIP_SECONDS, min_seconds / 2)
+    roles: dict[int, TitleRole] = {}
+    kept: list[Title] = []
+    for t in sorted(titles, key=lambda t: t.index):
+        if (t.angle is not None and t.angle > 1) or duplicate_of(t, kept):
+            roles[t.index] = TitleRole.duplicate
+        elif t.duration_s < skip_below:
+            roles[t.index] = TitleRole.skipped
+        else:
+            kept.append(t)
+            roles[t.index] = TitleRole.extra
+    long = [t for t in kept if t.duration_s >= min_seconds]
+    candidates = []
+    for t in long:
+        if is_play_all(t, [o for o in long if o is not t]):
+            roles[t.index] = TitleRole.play_all
+        else:
+            candidates.append(t)
+    return roles, candidates
+
+
+def classify_tv(
+    titles: Sequence[Title],
+    *,
+    min_seconds: float,
+    typical_s: float | None = None,
+    runtimes_s: Sequence[float] | None = None,
+    extras_only: bool = False,
+) -> Classification:
+    """Roles for a TV disc; ``runtimes_s`` are TheTVDB's for the next episodes, if known."""
+    roles, candidates = _base(titles, min_seconds)
+    result = Classification(roles)
+    if extras_only or not candidates:
+        return result
+    known = typical_s is not None
+    typical = typical_s if known else typical_episode(candidates)
+    assert typical is not None
+    result.typical_s = typical
+    episodes = []
+    for t in candidates:
+        if _near(t.duration_s, typical, EPISODE_TOLERANCE):
+            episodes.append(t)
+        elif _near(t.duration_s, 2 * typical, DOUBLE_TOLERANCE):
+            episodes.append(t)
+            result.doubles.add(t.index)
+            result.notes.append(
+                f"title {t.index} runs {t.duration_s / 60:.0f} min, twice an episode: "
+                "maybe two episodes in one"
+            )
+    for t in episodes:
+        roles[t.index] = TitleRole.episode
+    if known and not episodes:
+        result.notes.append(
+            f"no title is episode-length ({typical / 60:.0f} min): a disc of extras, "
+            "no episode numbers used"
+        )
+    result.episode_order = _order(episodes, runtimes_s, result)
+    return result
+
+
+def _order(
+    episodes: list[Title], runtimes_s: Sequence[float] | None, result: Classification
+) -> list[int]:
+    """Disc order, unless TheTVDB runtimes clearly fit another order better."""
+    in_disc_order = [t.index for t in episodes]
+    if not runtimes_s or len(runtimes_s) < len(episodes) or len(episodes) < 2:
+        return in_disc_order
+    wanted = list(runtimes_s[: len(episodes)])
+    as_is = sum(abs(t.duration_s - r) for t, r in zip(episodes, wanted, strict=True))
+    by_length = sorted(episodes, key=lambda t: t.duration_s)
+    slots = sorted(range(len(wanted)), key=lambda i: wanted[i])
+    matched: list[Title | None] = [None] * len(wanted)
+    for title, slot in zip(by_length, slots, strict=True):
+        matched[slot] = title
+    best = sum(abs(t.duration_s - r) for t, r in zip(matched, wanted, strict=True) if t)
+    if as_is - best > 60 * len(episodes) and best < as_is / 2:
+        result.notes.append("TheTVDB runtimes fit another order than the disc's: reordered")
+        return [t.index for t in matched if t]
+    return in_disc_order
+
+
+def classify_movie(titles: Sequence[Title], *, min_seconds: float) -> Classification:
+    roles, candidates = _base(titles, min_seconds)
+    pool = candidates or [t for t in titles if roles[t.index] is TitleRole.extra]
+    if pool:
+        longest = max(t.duration_s for t in pool)
+        tied = [t for t in pool if t.duration_s >= longest * (1 - TIE_TOLERANCE)]
+        main = max(tied, key=lambda t: (t.chapters, -t.index))
+        roles[main.index] = TitleRole.main_feature
+    return Classification(roles)
