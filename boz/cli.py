@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from boz.errors import BozError, PrefectUnavailable
+from boz.render import print_preview
 from boz.settings import Settings
 
 app = typer.Typer(
@@ -127,26 +128,56 @@ def rip(
 
     _quiet_tracebacks()
     result = disc_to_library(spec, request)
-    _print_preview(result)
+    print_preview(out, result)
 
 
-def _print_preview(preview) -> None:  # type: ignore[no-untyped-def]
-    d = preview.disc
-    table = Table(title=f"disc {d.id} {d.label}: {d.status.value}")
-    for col in ("title", "duration", "role", "episodes", "in library", "destination"):
-        table.add_column(col)
-    for t in preview.titles:
-        table.add_row(
-            str(t.index),
-            f"{t.duration_s / 60:.1f} min",
-            t.role.value if t.role else "-",
-            ",".join(map(str, t.episodes)) or "-",
-            "yes" if t.in_library else "",
-            t.destination or "-",
-        )
-    out.print(table)
-    for note in preview.notes:
-        out.print(note)
+@app.command()
+def preview(
+    source: Annotated[str, typer.Argument(help="The same sources as boz rip.")],
+    show: Annotated[str | None, typer.Option(help="TV show name.")] = None,
+    season: Annotated[int | None, typer.Option(help="TV season number.")] = None,
+    first_episode: Annotated[int | None, typer.Option(help="Number of the first episode.")] = None,
+    movie: Annotated[str | None, typer.Option(help="Movie title.")] = None,
+    year: Annotated[int | None, typer.Option(help="Release year.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show what a disc is and what each title would become, without ripping anything.
+
+    The proposal is stored, so its episode numbers are the ones a rip will use.
+    """
+    from boz.models import RipRequest
+    from boz.pipeline import detect
+    from boz.pipeline import preview as planning
+
+    settings = _settings()
+    database = _database(settings)
+    disc = detect.detect(database, settings, source)
+    assert disc.id is not None
+    request = RipRequest(
+        show=show, season=season, first_episode=first_episode, movie_title=movie, year=year
+    )
+    proposal = planning.propose(
+        database,
+        disc.id,
+        request,
+        min_seconds=settings.min_title_seconds,
+        library=settings.library_dir,
+    )
+    if not as_json:
+        print_preview(out, proposal)
+        return
+    d = proposal.disc
+    disc_keys = ("id", "label", "kind", "show", "season", "movie_title", "year", "fingerprint",
+                 "status", "source")  # fmt: skip
+    title_keys = ("index", "duration_s", "size_bytes", "chapters", "role", "selected",
+                  "episodes", "destination", "in_library", "segment_map")  # fmt: skip
+    _print_json(
+        {
+            "disc": d.model_dump(mode="json", include=set(disc_keys)),
+            "titles": [t.model_dump(mode="json", include=set(title_keys)) for t in proposal.titles],
+            "notes": proposal.notes,
+        }
+    )
 
 
 def _titles(value: str | None) -> list[int] | None:

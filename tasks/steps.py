@@ -15,6 +15,7 @@ from prefect.cache_policies import NONE
 from boz.db.engine import open_database
 from boz.models import Disc, Preview, RipRequest
 from boz.pipeline import detect, organize, preview, rip, transcode
+from boz.render import preview_text
 from boz.settings import Settings
 from boz.tasks.runtime import current_runner, transient_only
 
@@ -50,17 +51,7 @@ def preview_disc(disc_id: int, request: RipRequest, settings: Settings) -> Previ
         min_seconds=settings.min_title_seconds,
         library=settings.library_dir,
     )
-    log = get_run_logger()
-    for t in proposal.titles:
-        log.info(
-            "title %d  %6.1f min  %-12s %s",
-            t.index,
-            t.duration_s / 60,
-            t.role.value if t.role else "-",
-            t.destination or "(not selected)",
-        )
-    for note in proposal.notes:
-        log.info(note)
+    get_run_logger().info("preview\n%s", preview_text(proposal))
     return proposal
 
 
