@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from boz.errors import BozError, PrefectUnavailable
+from boz.errors import ApprovalTimedOut, BozError, PrefectUnavailable
 from boz.render import print_preview
 from boz.settings import Settings
 
@@ -124,10 +124,18 @@ def rip(
         auto_approve=yes,
         again=again,
     )
+    from prefect.exceptions import FlowPauseTimeout
+
     from boz.flows.disc_to_library import disc_to_library
 
     _quiet_tracebacks()
-    result = disc_to_library(spec, request)
+    try:
+        result = disc_to_library(spec, request)
+    except FlowPauseTimeout:
+        raise ApprovalTimedOut(
+            f"nobody answered within {settings.approval_timeout_seconds} s; the disc stays "
+            "awaiting approval: `boz approve DISC_ID` (see `boz discs`) rips it in a new run"
+        ) from None
     print_preview(out, result)
 
 
@@ -219,21 +227,57 @@ def reject(disc_id: Annotated[int, typer.Argument(help="The disc's id (boz discs
 
 
 def _resume(disc_id: int, **changes: object) -> None:
+    """Answer the paused run; if it is gone (timed out, crashed), act on the stored preview."""
+    from uuid import UUID
+
+    from prefect import get_client
+    from prefect.exceptions import ObjectNotFound
     from prefect.flow_runs import resume_flow_run
 
     from boz.pipeline.approval import pending_decision
 
     settings = _settings()
-    flow_run_id, decision = pending_decision(
-        _database(settings), disc_id, settings.library_dir, **changes
-    )
+    database = _database(settings)
+    flow_run_id, decision = pending_decision(database, disc_id, settings.library_dir, **changes)
     _prefect_api()
-    try:
-        resume_flow_run(flow_run_id, run_input=decision.model_dump(mode="json"))
-    except RuntimeError as exc:
-        raise PrefectUnavailable(f"cannot resume run {flow_run_id}: {exc}") from exc
     verb = "approved" if decision.approve else "rejected"
-    out.print(f"disc {disc_id} {verb}; run {flow_run_id} resumes")
+    with get_client(sync_client=True) as client:
+        try:
+            state = client.read_flow_run(UUID(flow_run_id)).state
+        except ObjectNotFound:
+            state = None
+    if state is not None and state.is_paused():
+        try:
+            resume_flow_run(flow_run_id, run_input=decision.model_dump(mode="json"))
+        except RuntimeError as exc:
+            raise PrefectUnavailable(f"cannot resume run {flow_run_id}: {exc}") from exc
+        out.print(f"disc {disc_id} {verb}; run {flow_run_id} resumes")
+        return
+    gone = state.name if state is not None else "gone"
+    out.print(f"run {flow_run_id} is no longer waiting ({gone}); disc {disc_id} {verb} "
+              "from its stored preview")  # fmt: skip
+    if decision.approve:
+        _rip_stored(settings, database, disc_id, decision)
+    else:
+        from boz.pipeline import preview as planning
+
+        planning.decide(database, disc_id, decision, min_seconds=settings.min_title_seconds,
+                        library=settings.library_dir)  # fmt: skip
+
+
+def _rip_stored(settings: Settings, database, disc_id: int, decision) -> None:  # type: ignore[no-untyped-def]
+    """A new run that rips what the operator approved, without reading the disc again."""
+    from boz.db import store
+    from boz.flows.disc_to_library import disc_to_library
+    from boz.models import RipRequest, StoredDecision
+
+    with database.session() as s:
+        source = store.get_disc(s, disc_id).source
+    _quiet_tracebacks()
+    result = disc_to_library(
+        source, RipRequest(auto_approve=True), StoredDecision(disc_id=disc_id, decision=decision)
+    )
+    print_preview(out, result)
 
 
 @app.command()

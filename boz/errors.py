@@ -88,9 +88,17 @@ class NotAwaitingApproval(BozError):
     """approve/reject was asked for a disc that is not waiting for approval."""
 
 
+class ApprovalTimedOut(BozError):
+    """Nobody approved in time; the disc waits, and `boz approve` rips it in a new run."""
+
+
 class PrefectUnavailable(BozError):
     """No Prefect API that other processes can reach."""
 
 
 class DatabaseError(BozError):
     """The domain database cannot be opened or migrated."""
+
+
+class MetadataUnavailable(BozError):
+    """TheTVDB could not answer (no key, rejected key, down, slow, bad reply); names are omitted."""

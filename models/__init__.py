@@ -13,7 +13,7 @@ from boz.models.disc import (
     TitleRole,
 )
 from boz.models.job import Job, JobKind, JobStatus
-from boz.models.plan import Decision, PlannedTitle, Preview, RipRequest
+from boz.models.plan import Decision, PlannedTitle, Preview, RipRequest, StoredDecision
 from boz.models.season import Season
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "PreviewStatus",
     "RipRequest",
     "Season",
+    "StoredDecision",
     "Stream",
     "Title",
     "TitleRole",

@@ -33,6 +33,13 @@ class Decision(BaseModel):
     year: int | None = Field(default=None, ge=1870, le=2200)
 
 
+class StoredDecision(BaseModel):
+    """A decision on a disc already in the database: ripping needs no new read of the disc."""
+
+    disc_id: int
+    decision: Decision
+
+
 class PlannedTitle(Title):
     destination: str | None = Field(default=None, description="path inside the library")
     in_library: bool = False

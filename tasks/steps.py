@@ -13,7 +13,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
 from boz.db.engine import open_database
-from boz.models import Disc, Preview, RipRequest
+from boz.models import Decision, Disc, Preview, RipRequest
 from boz.pipeline import detect, organize, preview, rip, transcode
 from boz.render import preview_text
 from boz.settings import Settings
@@ -53,6 +53,18 @@ def preview_disc(disc_id: int, request: RipRequest, settings: Settings) -> Previ
     )
     get_run_logger().info("preview\n%s", preview_text(proposal))
     return proposal
+
+
+@task(name="decide", cache_policy=NONE, **_retrying)
+def decide_disc(disc_id: int, decision: Decision, settings: Settings) -> Preview:
+    """The operator's decision on a stored preview (from ``boz approve`` after a timeout)."""
+    return preview.decide(
+        open_database(settings.db_url),
+        disc_id,
+        decision,
+        min_seconds=settings.min_title_seconds,
+        library=settings.library_dir,
+    )
 
 
 @task(name="rip", cache_policy=NONE, **_retrying)

@@ -13,8 +13,12 @@ import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from postgres import PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="boz-tests-"))
@@ -105,3 +109,33 @@ def copy_disc(tmp_path: Path, disc_factory):  # type: ignore[no-untyped-def]
         return Path(shutil.copytree(disc_factory(label, **kwargs), tmp_path / "discs" / label))
 
     return copy
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """The session's PostgreSQL on 127.0.0.1 (started on first use, stopped at the end).
+
+    Skips, with the reason, only where PostgreSQL cannot run at all (no binaries, no
+    ``postgres`` user); a server that is installed but fails to start is an error.
+    """
+    from postgres import PostgresUnavailable, start
+
+    try:
+        server = start()
+    except PostgresUnavailable as exc:
+        pytest.skip(f"PostgreSQL unavailable: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database for this test: a SQLite file, or a new database on the session's
+    PostgreSQL (dropped afterwards, with any connections the test left open)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'boz.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create_database()
+    yield url
+    server.drop_database(url)

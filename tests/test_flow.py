@@ -187,3 +187,29 @@ def test_a_tool_failure_is_retried_and_a_conflict_is_not(
     assert list((boz_home / "staging").rglob("t01.transcoded.mkv"))  # the new file is kept
     [disc] = boz_json("discs")
     assert disc["status"] == "failed" and "not overwriting" in disc["error"]
+
+
+def test_approval_after_the_pause_timed_out_rips_from_the_stored_preview(
+    disc_factory, boz_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BOZ_APPROVAL_TIMEOUT_SECONDS", "3")
+    disc1 = disc_factory("SAMPLE_SHOW_S1_D1")
+    timed_out = run_boz("rip", str(disc1), check=False)
+    assert timed_out.returncode == 1
+    assert timed_out.stderr.strip().splitlines()[-1].startswith(
+        "boz: nobody answered within 3 s; the disc stays awaiting approval"
+    )
+    [waiting] = boz_json("discs")
+    assert waiting["status"] == "awaiting_approval"
+    approved = run_boz("approve", str(waiting["id"]), "--titles", "1,2")
+    assert "is no longer waiting" in approved.stdout
+    assert library_files(boz_home) == EPISODES[:2]  # titles 1 and 2 as E01, E02
+    assert boz_json("discs")[0]["status"] == "done"
+
+    disc2 = disc_factory("SAMPLE_SHOW_S1_D2", variant=5)
+    run_boz("rip", str(disc2), check=False)
+    second = boz_json("discs")[1]
+    assert [t["episodes"] for t in second["titles"]] == [[3], [4], [5], []]
+    run_boz("reject", str(second["id"]))
+    assert boz_json("discs")[1]["status"] == "rejected"
+    assert boz_json("seasons")[0]["last_episode_assigned"] == 2

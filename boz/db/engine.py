@@ -23,7 +23,9 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        # Episode allocation locks the season row and then reads what other transactions
+        # committed meanwhile: READ COMMITTED semantics, whatever the server's default.
+        return create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})

@@ -43,7 +43,11 @@ class Identity:
 
 
 def classify(
-    titles: list[Title], kind: DiscKind, min_seconds: int, *, typical_s: float | None = None,
+    titles: list[Title],
+    kind: DiscKind,
+    min_seconds: int,
+    *,
+    typical_s: float | None = None,
     extras_only: bool = False,
 ) -> Classification:
     """Movie rules for movies (and unknown discs with one long title), TV rules otherwise."""
