@@ -153,6 +153,7 @@ def preview(
 
     The proposal is stored, so its episode numbers are the ones a rip will use.
     """
+    from boz.metadata.guide import tvdb_guide
     from boz.models import RipRequest
     from boz.pipeline import detect
     from boz.pipeline import preview as planning
@@ -170,6 +171,7 @@ def preview(
         request,
         min_seconds=settings.min_title_seconds,
         library=settings.library_dir,
+        guide=tvdb_guide(settings, database),
     )
     if not as_json:
         print_preview(out, proposal)

@@ -38,6 +38,16 @@ class Settings(BaseSettings):
     library: Path | None = Field(default=None, description="default: home/library")
     staging: Path | None = Field(default=None, description="default: home/staging")
     tvdb_api_key: SecretStr | None = None
+    tvdb_pin: SecretStr | None = None
+    tvdb_secret_block: str | None = Field(
+        default=None, description="Prefect Secret block holding the key, if no tvdb_api_key"
+    )
+    tvdb_base_url: str = "https://api4.thetvdb.com/v4"
+    tvdb_timeout_seconds: float = Field(default=10, gt=0, description="per HTTP request")
+    tvdb_dvd_order: list[str] = Field(
+        default_factory=list, description='seasons numbered in DVD order, e.g. ["Firefly/1"]'
+    )
+    tvdb_cache_days: int = Field(default=7, ge=0, description="0: always refetch")
     min_title_seconds: int = Field(default=600, ge=0, description="shorter titles are extras")
     ffmpeg: str = "ffmpeg"
     ffprobe: str = "ffprobe"

@@ -77,6 +77,7 @@ class Title(BaseModel):
     role: TitleRole | None = None
     selected: bool = False
     episodes: list[int] = Field(default_factory=list)
+    episode_names: list[str] = Field(default_factory=list, description="from TheTVDB, if known")
 
 
 class Disc(BaseModel):

@@ -13,6 +13,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
 from boz.db.engine import open_database
+from boz.metadata.guide import tvdb_guide
 from boz.models import Decision, Disc, Preview, RipRequest
 from boz.pipeline import detect, organize, preview, rip, transcode
 from boz.render import preview_text
@@ -44,12 +45,14 @@ def detect_disc(source: str, settings: Settings) -> Disc:
 
 @task(name="preview", cache_policy=NONE, **_retrying)
 def preview_disc(disc_id: int, request: RipRequest, settings: Settings) -> Preview:
+    db = open_database(settings.db_url)
     proposal = preview.propose(
-        open_database(settings.db_url),
+        db,
         disc_id,
         request,
         min_seconds=settings.min_title_seconds,
         library=settings.library_dir,
+        guide=tvdb_guide(settings, db),
     )
     get_run_logger().info("preview\n%s", preview_text(proposal))
     return proposal
@@ -58,12 +61,14 @@ def preview_disc(disc_id: int, request: RipRequest, settings: Settings) -> Previ
 @task(name="decide", cache_policy=NONE, **_retrying)
 def decide_disc(disc_id: int, decision: Decision, settings: Settings) -> Preview:
     """The operator's decision on a stored preview (from ``boz approve`` after a timeout)."""
+    db = open_database(settings.db_url)
     return preview.decide(
-        open_database(settings.db_url),
+        db,
         disc_id,
         decision,
         min_seconds=settings.min_title_seconds,
         library=settings.library_dir,
+        guide=tvdb_guide(settings, db),
     )
 
 

@@ -8,7 +8,7 @@ can never hold the same episode. A disc previewed again keeps its numbers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from statistics import median
 
 from sqlalchemy import delete, func, select
@@ -119,6 +119,30 @@ def _by_title(rows: Sequence[EpisodeRow]) -> dict[int, list[int]]:
     for e in rows:
         numbers.setdefault(e.title_id, []).append(e.number)
     return numbers
+
+
+def next_number(
+    session: Session, show: str, season: int, disc_id: int, first_episode: int | None
+) -> int:
+    """The number this disc's first episode will get (read only: ``assign`` decides)."""
+    if first_episode is not None:
+        return first_episode
+    row = session.scalar(
+        select(SeasonRow).where(SeasonRow.show == show, SeasonRow.season == season)
+    )
+    if row is None:
+        return 1
+    held = session.scalar(
+        select(func.min(EpisodeRow.number)).where(
+            EpisodeRow.season_id == row.id, EpisodeRow.disc_id == disc_id
+        )
+    )
+    return held if held is not None else row.last_episode_assigned + 1
+
+
+def name_episodes(session: Session, disc_id: int, name: Callable[[int], str | None]) -> None:
+    for row in session.scalars(select(EpisodeRow).where(EpisodeRow.disc_id == disc_id)):
+        row.name = name(row.number)
 
 
 def typical_episode_seconds(session: Session, show: str, season: int, disc_id: int) -> float | None:

@@ -47,6 +47,7 @@ def _title(row: TitleRow) -> Title:
         role=row.role,
         selected=row.selected,
         episodes=[e.number for e in row.episodes],
+        episode_names=[e.name for e in row.episodes if e.name],
     )
 
 

@@ -210,3 +210,6 @@ class EpisodeRow(Base):
 
     season_row: Mapped[SeasonRow] = relationship(back_populates="episodes")
     title: Mapped[TitleRow] = relationship(back_populates="episodes")
+
+
+from boz.db import metadata_cache  # noqa: E402, F401

@@ -54,6 +54,8 @@ def destination(disc: Disc, title: Title) -> PurePosixPath | None:
         folder = PurePosixPath("TV", _fit(base), f"Season {disc.season:02d}")
         if title.role is TitleRole.episode and title.episodes:
             name = f"{base} - {episode_code(disc.season, title.episodes)}"
+            if title.episode_names:
+                name += " - " + clean(" & ".join(title.episode_names))
             return folder / _fit(name, ".mkv")
     else:
         return None

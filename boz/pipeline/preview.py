@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from boz.db import seasons, store
 from boz.db.engine import Database
 from boz.errors import NeedsDecision
+from boz.metadata.guide import Guide, SeasonGuide
 from boz.models import (
     Decision,
     Disc,
@@ -48,6 +49,7 @@ def classify(
     min_seconds: int,
     *,
     typical_s: float | None = None,
+    runtimes_s: list[float] | None = None,
     extras_only: bool = False,
 ) -> Classification:
     """Movie rules for movies (and unknown discs with one long title), TV rules otherwise."""
@@ -55,7 +57,11 @@ def classify(
     if kind is DiscKind.movie or (kind is DiscKind.unknown and long == 1):
         return classify_movie(titles, min_seconds=min_seconds)
     return classify_tv(
-        titles, min_seconds=min_seconds, typical_s=typical_s, extras_only=extras_only
+        titles,
+        min_seconds=min_seconds,
+        typical_s=typical_s,
+        runtimes_s=runtimes_s,
+        extras_only=extras_only,
     )
 
 
@@ -96,12 +102,20 @@ def _plan(
     overrides: RipRequest | Decision,
     min_seconds: int,
     selection: list[int] | None,
+    found_guide: SeasonGuide | None = None,
 ) -> list[str]:
     """Store roles, selection, identity and episode numbers; returns notes for the operator."""
     disc = store.get_disc(s, disc_id)
     ident = _identity(disc, overrides, min_seconds)
     decided = all(t.role is not None for t in disc.titles) and ident.kind is disc.kind
     notes: list[str] = []
+    tv = ident.kind is DiscKind.tv and ident.show is not None and ident.season is not None
+    year = ident.year or (found_guide.year if found_guide else None)
+    start = (
+        seasons.next_number(s, ident.show, ident.season, disc_id, overrides.first_episode)  # type: ignore[arg-type]
+        if tv
+        else 1
+    )
     if decided:
         roles = {t.index: t.role for t in disc.titles}
         chosen = {t.index for t in disc.titles if t.selected}
@@ -110,18 +124,26 @@ def _plan(
         doubles = {t.index for t in disc.titles if len(t.episodes) > 1}
     else:
         typical = None
-        if ident.kind is DiscKind.tv and ident.show and ident.season is not None:
-            typical = seasons.typical_episode_seconds(s, ident.show, ident.season, disc_id)
+        if tv:
+            typical = seasons.typical_episode_seconds(s, ident.show, ident.season, disc_id)  # type: ignore[arg-type]
+        if typical is None and found_guide is not None:
+            typical = found_guide.typical_s()
+        runtimes = None
+        if found_guide is not None:
+            wanted = [found_guide.runtime_s(n) for n in range(start, start + len(disc.titles))]
+            runtimes = [r for r in wanted if r is not None] or None
         found = classify(
             disc.titles,
             ident.kind,
             min_seconds,
             typical_s=typical,
+            runtimes_s=runtimes,
             extras_only=parse_label(disc.label).extras,
         )
         roles, notes = found.roles, found.notes
         order = found.episode_order or sorted(roles)
-        doubles = set()  # two numbers for one title only when TheTVDB says so
+        # Two numbers for one title only when TheTVDB's runtimes say so.
+        doubles = _confirmed_doubles(found, disc.titles, found_guide, start)
         wanted = (TitleRole.episode, TitleRole.main_feature)
         chosen = {i for i, r in roles.items() if r in wanted}
     if selection is not None:
@@ -134,9 +156,9 @@ def _plan(
         show=ident.show,
         season=ident.season,
         movie_title=ident.movie_title,
-        year=ident.year,
+        year=year,
     )
-    if ident.kind is DiscKind.tv and ident.show and ident.season is not None:
+    if tv:
         ids = {t.index: t.id for t in disc.titles}
         episodes = [i for i in order if i in chosen and roles[i] is TitleRole.episode]
         episodes += sorted(
@@ -151,9 +173,46 @@ def _plan(
             first_episode=overrides.first_episode,
             counts=[2 if i in doubles else 1 for i in episodes if ids[i] is not None],
         )
+        if found_guide is not None:
+            seasons.name_episodes(s, disc_id, found_guide.name)
     else:
         seasons.release(s, disc_id)
     return notes
+
+
+def _season_guide(
+    db: Database,
+    disc_id: int,
+    overrides: RipRequest | Decision,
+    min_seconds: int,
+    guide: Guide | None,
+) -> SeasonGuide | None:
+    """Look the season up before the planning transaction: the lookup writes its cache."""
+    if guide is None:
+        return None
+    with db.session() as s:
+        ident = _identity(store.get_disc(s, disc_id), overrides, min_seconds)
+    if ident.kind is not DiscKind.tv or not ident.show or ident.season is None:
+        return None
+    return guide(ident.show, ident.season)
+
+
+def _confirmed_doubles(
+    found: Classification, titles: list[Title], guide: SeasonGuide | None, start: int
+) -> set[int]:
+    """Double-length titles whose next two episodes' runtimes add up to them."""
+    if guide is None or not found.doubles:
+        return set()
+    length = {t.index: t.duration_s for t in titles}
+    confirmed, number = set(), start
+    for index in found.episode_order:
+        one, two = guide.runtime_s(number), guide.runtime_s(number + 1)
+        pair_fits = one and two and abs(one + two - length[index]) < abs(one - length[index])
+        if index in found.doubles and pair_fits:
+            confirmed.add(index)
+            number += 1
+        number += 1
+    return confirmed
 
 
 def build_preview(s: Session, disc_id: int, library: Path) -> Preview:
@@ -173,14 +232,24 @@ def build_preview(s: Session, disc_id: int, library: Path) -> Preview:
 
 
 def propose(
-    db: Database, disc_id: int, request: RipRequest, *, min_seconds: int, library: Path
+    db: Database,
+    disc_id: int,
+    request: RipRequest,
+    *,
+    min_seconds: int,
+    library: Path,
+    guide: Guide | None = None,
 ) -> Preview:
+    found_guide = _season_guide(db, disc_id, request, min_seconds, guide)
     with db.session() as s:
         before = store.get_disc(s, disc_id)
-        notes = _plan(s, disc_id, request, min_seconds, selection=None)
+        notes = _plan(s, disc_id, request, min_seconds, None, found_guide)
         store.update_disc(s, disc_id, preview_status=PreviewStatus.proposed)
         proposal = build_preview(s, disc_id, library)
     proposal.notes.extend(notes)
+    problems = getattr(guide, "problems", None)
+    if problems:
+        proposal.notes += [f"TheTVDB: {p}; episode names stay generic" for p in problems]
     if before.preview_status is not PreviewStatus.none:
         seen = f"seen before on {before.first_seen:%Y-%m-%d}, status {before.status.value}"
         if before.status is DiscStatus.done and not request.again:
@@ -190,9 +259,18 @@ def propose(
 
 
 def decide(
-    db: Database, disc_id: int, decision: Decision, *, min_seconds: int, library: Path
+    db: Database,
+    disc_id: int,
+    decision: Decision,
+    *,
+    min_seconds: int,
+    library: Path,
+    guide: Guide | None = None,
 ) -> Preview:
     """Apply the operator's decision; a rejection gives the disc's episode numbers back."""
+    found_guide = (
+        _season_guide(db, disc_id, decision, min_seconds, guide) if decision.approve else None
+    )
     with db.session() as s:
         if not decision.approve:
             seasons.release(s, disc_id)
@@ -200,7 +278,7 @@ def decide(
                 s, disc_id, DiscStatus.rejected, preview_status=PreviewStatus.rejected
             )
             return build_preview(s, disc_id, library)
-        _plan(s, disc_id, decision, min_seconds, selection=decision.titles)
+        _plan(s, disc_id, decision, min_seconds, decision.titles, found_guide)
         preview = build_preview(s, disc_id, library)
         missing = [t.index for t in preview.selected if t.destination is None]
         if preview.disc.kind is DiscKind.unknown or missing:
