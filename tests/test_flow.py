@@ -196,8 +196,10 @@ def test_approval_after_the_pause_timed_out_rips_from_the_stored_preview(
     disc1 = disc_factory("SAMPLE_SHOW_S1_D1")
     timed_out = run_boz("rip", str(disc1), check=False)
     assert timed_out.returncode == 1
-    assert timed_out.stderr.strip().splitlines()[-1].startswith(
-        "boz: nobody answered within 3 s; the disc stays awaiting approval"
+    assert (
+        timed_out.stderr.strip()
+        .splitlines()[-1]
+        .startswith("boz: nobody answered within 3 s; the disc stays awaiting approval")
     )
     [waiting] = boz_json("discs")
     assert waiting["status"] == "awaiting_approval"
