@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 
 from boz.db.engine import open_database
+from boz.metadata.guide import tvdb_guide
 from boz.models import Decision, Preview
 from boz.pipeline import approval, preview
 from boz.settings import Settings
@@ -18,9 +20,27 @@ class ApprovalForm(Decision, RunInput):
     """The Resume form in the Prefect UI; ``boz approve`` sends the same fields."""
 
 
+def publish_preview(proposal: Preview, how: str) -> None:
+    """The plan on the flow run's Artifacts tab: a table of titles and the summary. Published
+    again under the same keys once decided, so the latest version is what gets ripped."""
+    disc = proposal.disc
+    assert disc.id is not None
+    create_table_artifact(
+        table=approval.preview_rows(proposal),
+        key=approval.artifact_key(disc.id, "preview"),
+        description=f"Titles of disc {disc.label} (id {disc.id}), {how}",
+    )
+    create_markdown_artifact(
+        markdown=approval.summary_markdown(proposal),
+        key=approval.artifact_key(disc.id, "summary"),
+        description=f"Preview of disc {disc.label} (id {disc.id}), {how}",
+    )
+
+
 @task(name="await_approval", cache_policy=NONE, retries=0)
 def await_approval(proposal: Preview, auto_approve: bool, settings: Settings) -> Preview:
     db = open_database(settings.db_url)
+    publish_preview(proposal, "auto-approved" if auto_approve else "proposed, awaiting approval")
     if auto_approve:
         answer = proposal.decision()
     else:
@@ -28,7 +48,7 @@ def await_approval(proposal: Preview, auto_approve: bool, settings: Settings) ->
         assert disc_id is not None
         approval.mark_awaiting(db, disc_id, current_runner().flow_run_id)
         form = ApprovalForm.with_initial_data(
-            description=approval.summary_markdown(proposal), **proposal.decision().model_dump()
+            description=approval.form_description(proposal), **proposal.decision().model_dump()
         )
         answer = pause_flow_run(
             wait_for_input=form,
@@ -36,10 +56,15 @@ def await_approval(proposal: Preview, auto_approve: bool, settings: Settings) ->
             poll_interval=settings.approval_poll_seconds,
         )
     assert proposal.disc.id is not None
-    return preview.decide(
+    decision = Decision.model_validate(answer.model_dump(include=set(Decision.model_fields)))
+    plan = preview.decide(
         db,
         proposal.disc.id,
-        Decision.model_validate(answer.model_dump(include=set(Decision.model_fields))),
+        decision,
         min_seconds=settings.min_title_seconds,
         library=settings.library_dir,
+        guide=tvdb_guide(settings, db),
     )
+    if not auto_approve:
+        publish_preview(plan, "as decided by the operator")
+    return plan

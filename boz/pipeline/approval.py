@@ -34,17 +34,21 @@ def _duration(seconds: float) -> str:
 
 
 def preview_rows(preview: Preview) -> list[dict[str, object]]:
-    """One row per title, as the preview table shows it (the run's table artifact)."""
+    """One row per title, as the preview table shows it (the run's table artifact).
+
+    No role, episodes or destination is an empty cell: the Prefect UI renders each cell as
+    markdown, where a lone "-" becomes a bullet.
+    """
     return [
         {
             "index": t.index,
             "duration": _duration(t.duration_s),
             "size": f"{t.size_bytes / 1e6:.1f} MB",
             "chapters": t.chapters,
-            "role": t.role.value if t.role else "-",
+            "role": t.role.value if t.role else "",
             "selected": t.selected,
-            "episodes": ",".join(str(n) for n in t.episodes) or "-",
-            "destination": t.destination or "-",
+            "episodes": ",".join(str(n) for n in t.episodes),
+            "destination": t.destination or "",
         }
         for t in preview.titles
     ]
@@ -70,7 +74,8 @@ def summary_markdown(preview: Preview) -> str:
         mark = "**" if row["selected"] else ""
         lines.append(
             f"| {mark}{row['index']}{mark} | {row['duration']} | {row['size']} "
-            f"| {row['chapters']} | {row['role']} | {row['episodes']} | {row['destination']} |"
+            f"| {row['chapters']} | {row['role'] or '-'} | {row['episodes'] or '-'} "
+            f"| {row['destination'] or '-'} |"
         )
     lines += ["", "Selected titles are in bold."]
     return "\n".join(lines)
