@@ -69,3 +69,22 @@ def test_an_unknown_disc_needs_the_operator(copy_disc, boz_home: Path) -> None:
         "TV/Mystery Show/Season 02/Mystery Show - S02E05.mkv",
         "TV/Mystery Show/Season 02/Mystery Show - S02E06.mkv",
     ]
+
+
+def test_numbers_given_back_leave_a_gap_the_next_preview_reports(
+    disc_factory, boz_home: Path
+) -> None:
+    settings = Settings()
+    db = open_database(settings.db_url)
+    kwargs = {"min_seconds": settings.min_title_seconds, "library": settings.library_dir}
+    ids = []
+    for variant, label in ((0, "GAP_SHOW_S1_D1"), (5, "GAP_SHOW_S1_D2"), (9, "GAP_SHOW_S1_D3")):
+        disc = detect.detect(db, settings, str(disc_factory(label, variant=variant)))
+        assert disc.id is not None
+        ids.append(disc.id)
+    preview.propose(db, ids[0], RipRequest(), **kwargs)  # E01-E03
+    preview.propose(db, ids[1], RipRequest(), **kwargs)  # E04-E06
+    preview.decide(db, ids[0], Decision(approve=False), **kwargs)  # disc 1 rejected
+    third = preview.propose(db, ids[2], RipRequest(), **kwargs)
+    assert [t.episodes for t in third.titles] == [[7], [8], [9], []]
+    assert any("E01, E02, E03" in n for n in third.notes)

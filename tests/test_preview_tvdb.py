@@ -79,3 +79,19 @@ def test_without_a_key_or_with_thetvdb_down_the_preview_still_completes(tvdb: Fa
     assert [t.episodes for t in shown.titles][:5] == [[19], [20], [21], [22], [23]]
     notes = " ".join(shown.notes)
     assert "TheTVDB" in notes and DEFAULT_KEY not in notes
+
+
+def test_a_movies_year_comes_from_thetvdb(tvdb: FakeTVDB, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fake_tvdb import FakeMovie
+
+    tvdb.add_movie(FakeMovie(1234, "27 Dresses", 2008, 111))
+    movie = TESTS / "fixtures" / "thediscdb" / "movie" / "27 Dresses (2008)" / "2008-widescreen-dvd"
+    monkeypatch.setenv("FAKE_MAKEMKV_CAPTURE", str(movie / "disc01.txt"))
+    settings = Settings(tvdb_api_key=DEFAULT_KEY, tvdb_base_url=tvdb.url)
+    db = open_database(settings.db_url)
+    disc = detect.detect(db, settings, "disc:0")
+    assert disc.id is not None
+    shown = preview.propose(db, disc.id, RipRequest(movie_title="27 Dresses"), min_seconds=600,
+                            library=settings.library_dir, guide=tvdb_guide(settings, db))  # fmt: skip
+    assert shown.disc.year == 2008
+    assert shown.titles[0].destination == "Movies/27 Dresses (2008)/27 Dresses (2008).mkv"

@@ -140,6 +140,17 @@ def next_number(
     return held if held is not None else row.last_episode_assigned + 1
 
 
+def gaps(session: Session, show: str, season: int) -> list[int]:
+    """Numbers below the counter that no disc holds (given back out of order)."""
+    row = session.scalar(
+        select(SeasonRow).where(SeasonRow.show == show, SeasonRow.season == season)
+    )
+    if row is None:
+        return []
+    held = set(session.scalars(select(EpisodeRow.number).where(EpisodeRow.season_id == row.id)))
+    return [n for n in range(1, row.last_episode_assigned + 1) if n not in held]
+
+
 def name_episodes(session: Session, disc_id: int, name: Callable[[int], str | None]) -> None:
     for row in session.scalars(select(EpisodeRow).where(EpisodeRow.disc_id == disc_id)):
         row.name = name(row.number)

@@ -1,13 +1,13 @@
-"""A season's episode guide for the preview: names, runtimes, the series year.
+"""A season's episode guide for the preview: names, runtimes, the series year; a movie's year.
 
-The preview takes a plain callable ``(show, season) -> SeasonGuide | None`` so it stays
-free of HTTP; ``tvdb_guide`` builds one over TheTVDB (cached in the database).
+The preview takes any ``Guide`` so it stays free of HTTP; ``tvdb_guide`` builds one over
+TheTVDB (cached in the database).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from boz.db.engine import Database
 from boz.db.metadata_cache import MetadataCache
@@ -34,7 +34,12 @@ class SeasonGuide:
         return runtimes[len(runtimes) // 2] if runtimes else None
 
 
-Guide = Callable[[str, int], "SeasonGuide | None"]
+class Guide(Protocol):
+    problems: list[str]
+
+    def __call__(self, show: str, season: int) -> SeasonGuide | None: ...
+
+    def movie_year(self, title: str, year: int | None) -> int | None: ...
 
 
 @dataclass
@@ -55,6 +60,10 @@ class TVDBGuide:
         order = "dvd" if f"{show.lower()}/{season}" in self.dvd_order else "default"
         episodes = self.metadata.season_episodes(series.id, season, order=order)
         return SeasonGuide(series.name, series.year, {e.number: e for e in episodes})
+
+    def movie_year(self, title: str, year: int | None) -> int | None:
+        found = self.metadata.find_movie(title, year)
+        return found[1] if found else None
 
 
 def tvdb_guide(settings: Settings, db: Database) -> TVDBGuide:

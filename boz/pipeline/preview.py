@@ -102,15 +102,17 @@ def _plan(
     overrides: RipRequest | Decision,
     min_seconds: int,
     selection: list[int] | None,
-    found_guide: SeasonGuide | None = None,
+    found: Lookup | None = None,
 ) -> list[str]:
     """Store roles, selection, identity and episode numbers; returns notes for the operator."""
     disc = store.get_disc(s, disc_id)
     ident = _identity(disc, overrides, min_seconds)
     decided = all(t.role is not None for t in disc.titles) and ident.kind is disc.kind
     notes: list[str] = []
+    found_guide = found.season if found else None
     tv = ident.kind is DiscKind.tv and ident.show is not None and ident.season is not None
     year = ident.year or (found_guide.year if found_guide else None)
+    year = year or (found.movie_year if found else None)
     start = (
         seasons.next_number(s, ident.show, ident.season, disc_id, overrides.first_episode)  # type: ignore[arg-type]
         if tv
@@ -175,26 +177,41 @@ def _plan(
         )
         if found_guide is not None:
             seasons.name_episodes(s, disc_id, found_guide.name)
+        gaps = seasons.gaps(s, ident.show, ident.season)  # type: ignore[arg-type]
+        if gaps:
+            listed = ", ".join(f"E{n:02d}" for n in gaps[:12]) + ("…" if len(gaps) > 12 else "")
+            notes.append(
+                f"season {ident.season} has numbers no disc holds ({listed}): given back by a "
+                "rejected disc or skipped by --first-episode; --first-episode puts a disc there"
+            )
     else:
         seasons.release(s, disc_id)
     return notes
 
 
-def _season_guide(
+@dataclass(frozen=True)
+class Lookup:
+    season: SeasonGuide | None = None
+    movie_year: int | None = None
+
+
+def _look_up(
     db: Database,
     disc_id: int,
     overrides: RipRequest | Decision,
     min_seconds: int,
     guide: Guide | None,
-) -> SeasonGuide | None:
-    """Look the season up before the planning transaction: the lookup writes its cache."""
+) -> Lookup:
+    """Ask TheTVDB before the planning transaction: the lookup writes its cache."""
     if guide is None:
-        return None
+        return Lookup()
     with db.session() as s:
         ident = _identity(store.get_disc(s, disc_id), overrides, min_seconds)
-    if ident.kind is not DiscKind.tv or not ident.show or ident.season is None:
-        return None
-    return guide(ident.show, ident.season)
+    if ident.kind is DiscKind.tv and ident.show and ident.season is not None:
+        return Lookup(season=guide(ident.show, ident.season))
+    if ident.kind is DiscKind.movie and ident.movie_title and ident.year is None:
+        return Lookup(movie_year=guide.movie_year(ident.movie_title, None))
+    return Lookup()
 
 
 def _confirmed_doubles(
@@ -240,10 +257,10 @@ def propose(
     library: Path,
     guide: Guide | None = None,
 ) -> Preview:
-    found_guide = _season_guide(db, disc_id, request, min_seconds, guide)
+    found = _look_up(db, disc_id, request, min_seconds, guide)
     with db.session() as s:
         before = store.get_disc(s, disc_id)
-        notes = _plan(s, disc_id, request, min_seconds, None, found_guide)
+        notes = _plan(s, disc_id, request, min_seconds, None, found)
         store.update_disc(s, disc_id, preview_status=PreviewStatus.proposed)
         proposal = build_preview(s, disc_id, library)
     proposal.notes.extend(notes)
@@ -268,9 +285,7 @@ def decide(
     guide: Guide | None = None,
 ) -> Preview:
     """Apply the operator's decision; a rejection gives the disc's episode numbers back."""
-    found_guide = (
-        _season_guide(db, disc_id, decision, min_seconds, guide) if decision.approve else None
-    )
+    found = _look_up(db, disc_id, decision, min_seconds, guide if decision.approve else None)
     with db.session() as s:
         if not decision.approve:
             seasons.release(s, disc_id)
@@ -278,7 +293,7 @@ def decide(
                 s, disc_id, DiscStatus.rejected, preview_status=PreviewStatus.rejected
             )
             return build_preview(s, disc_id, library)
-        _plan(s, disc_id, decision, min_seconds, decision.titles, found_guide)
+        _plan(s, disc_id, decision, min_seconds, decision.titles, found)
         preview = build_preview(s, disc_id, library)
         missing = [t.index for t in preview.selected if t.destination is None]
         if preview.disc.kind is DiscKind.unknown or missing:
