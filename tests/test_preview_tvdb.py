@@ -91,7 +91,8 @@ def test_a_movies_year_comes_from_thetvdb(tvdb: FakeTVDB, monkeypatch: pytest.Mo
     db = open_database(settings.db_url)
     disc = detect.detect(db, settings, "disc:0")
     assert disc.id is not None
+    guide = tvdb_guide(settings, db)
     shown = preview.propose(db, disc.id, RipRequest(movie_title="27 Dresses"), min_seconds=600,
-                            library=settings.library_dir, guide=tvdb_guide(settings, db))  # fmt: skip
+                            library=settings.library_dir, guide=guide)  # fmt: skip
     assert shown.disc.year == 2008
     assert shown.titles[0].destination == "Movies/27 Dresses (2008)/27 Dresses (2008).mkv"
