@@ -15,12 +15,10 @@ other one opens a menu).
 from __future__ import annotations
 
 import os
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
-from helpers import BOZ, boz_json, library_files
+from helpers import boz_json, library_files, start_rip, wait_for_status
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
@@ -37,16 +35,6 @@ CHROMIUM_ARGS = [
 ]
 SEASON = "TV/Sample Show/Season 01"
 UI_TIMEOUT_MS = 20_000  # a page load and its first API answers took about 4 s here
-
-
-def _wait_for_status(status: str, timeout: float = 45) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = [d for d in boz_json("discs") if d["status"] == status]
-        if found:
-            return found[0]
-        time.sleep(0.5)
-    raise AssertionError(f"no disc reached {status} in {timeout} s")
 
 
 def _approve_in_the_ui(ui: str, flow_run_id: str, screenshot: Path) -> None:
@@ -108,10 +96,9 @@ def test_an_edited_approval_form_in_the_prefect_ui_resumes_the_run(
 ) -> None:
     ui = os.environ["PREFECT_API_URL"].removesuffix("/").removesuffix("/api")
     disc = disc_factory("SAMPLE_SHOW_S1_D1")
-    rip = subprocess.Popen([*BOZ, "rip", str(disc)], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)  # fmt: skip
+    rip = start_rip(str(disc))
     try:
-        waiting = _wait_for_status("awaiting_approval")
+        waiting = wait_for_status("awaiting_approval", timeout=45)
         assert [t["episodes"] for t in waiting["titles"]] == [[1], [2], [3], []]
         _approve_in_the_ui(ui, waiting["approval_flow_run_id"], tmp_path / "resume-dialog.png")
         out, err = rip.communicate(timeout=60)

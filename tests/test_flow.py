@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from helpers import BOZ, boz_json, library_files, run_boz
+from helpers import boz_json, library_files, run_boz, start_rip, wait_for_status
 
 from boz.media.probe import probe
 
@@ -89,22 +87,11 @@ def test_a_movie_folder_lands_under_movies(copy_disc, boz_home: Path) -> None:
     assert library_files(boz_home) == ["Movies/Sample Movie (2008)/Sample Movie (2008).mkv"]
 
 
-def _wait_for_status(status: str, timeout: float = 90) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = [d for d in boz_json("discs") if d["status"] == status]
-        if found:
-            return found[0]
-        time.sleep(0.5)
-    raise AssertionError(f"no disc reached {status} in {timeout} s")
-
-
 def test_approval_and_rejection_from_another_process(disc_factory, boz_home: Path) -> None:
     disc1 = disc_factory("SAMPLE_SHOW_S1_D1")
-    rip = subprocess.Popen([*BOZ, "rip", str(disc1)], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)  # fmt: skip
+    rip = start_rip(str(disc1))
     try:
-        waiting = _wait_for_status("awaiting_approval")
+        waiting = wait_for_status("awaiting_approval")
         assert [t["episodes"] for t in waiting["titles"]] == [[1], [2], [3], []]
         assert library_files(boz_home) == []
         run_boz("approve", str(waiting["id"]), "--titles", "0,2")
@@ -115,10 +102,9 @@ def test_approval_and_rejection_from_another_process(disc_factory, boz_home: Pat
     assert library_files(boz_home) == EPISODES[:2]  # title 1 was left out by the operator
 
     disc2 = disc_factory("SAMPLE_SHOW_S1_D2", variant=5)
-    rip = subprocess.Popen([*BOZ, "rip", str(disc2)], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)  # fmt: skip
+    rip = start_rip(str(disc2))
     try:
-        waiting = _wait_for_status("awaiting_approval")
+        waiting = wait_for_status("awaiting_approval")
         assert [t["episodes"] for t in waiting["titles"]] == [[3], [4], [5], []]
         run_boz("reject", str(waiting["id"]))
         rip.communicate(timeout=120)
@@ -137,10 +123,9 @@ def test_run_input_is_validated_by_the_server(disc_factory, boz_home: Path) -> N
     from prefect.flow_runs import resume_flow_run
 
     disc1 = disc_factory("SAMPLE_SHOW_S1_D1")
-    rip = subprocess.Popen([*BOZ, "rip", str(disc1)], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)  # fmt: skip
+    rip = start_rip(str(disc1))
     try:
-        waiting = _wait_for_status("awaiting_approval")
+        waiting = wait_for_status("awaiting_approval")
         with pytest.raises(RuntimeError, match="Cannot resume"):
             resume_flow_run(waiting["approval_flow_run_id"], run_input={"season": "not a number"})
         assert boz_json("discs")[0]["status"] == "awaiting_approval"
