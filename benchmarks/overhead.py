@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from boz.local_server import start, stop
+from boz.deployments.local_server import start, stop
 from boz.media.commands import stream_copy_args, transcode_args
 from boz.media.runner import run_ffmpeg
 from boz.media.sample import make_disc

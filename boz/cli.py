@@ -53,7 +53,7 @@ def _prefect_api() -> str:
     """The URL of a Prefect API that other processes can reach, or a one-line error."""
     from prefect.settings import PREFECT_API_URL
 
-    from boz.local_server import healthy
+    from boz.deployments.local_server import healthy
 
     url = PREFECT_API_URL.value()
     hint = (
@@ -401,7 +401,7 @@ def server_start(
     url_only: Annotated[bool, typer.Option("--url-only", help="Print only the API URL.")] = False,
 ) -> None:
     """Start a Prefect server on 127.0.0.1 (its data under BOZ_HOME), or find it running."""
-    from boz.local_server import start
+    from boz.deployments.local_server import start
 
     url = start(_settings().home, port=port)
     if url_only:
@@ -414,7 +414,7 @@ def server_start(
 @server_app.command("stop")
 def server_stop() -> None:
     """Stop the Prefect server that `boz server start` left running."""
-    from boz.local_server import stop
+    from boz.deployments.local_server import stop
 
     out.print("stopped" if stop(_settings().home) else "no server was running")
 

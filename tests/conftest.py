@@ -43,7 +43,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    from boz.local_server import stop
+    from boz.deployments.local_server import stop
 
     stop(_SESSION_DIR / "prefect-server")
     shutil.rmtree(_SESSION_DIR, ignore_errors=True)
@@ -54,7 +54,7 @@ def prefect_api() -> Iterator[str]:
     """The session's Prefect server (one for the whole run, started on first use)."""
     from prefect.logging.handlers import APILogWorker
 
-    from boz.local_server import start, stop
+    from boz.deployments.local_server import start, stop
 
     url = os.environ["PREFECT_API_URL"]
     port = int(url.rsplit(":", 1)[1].split("/")[0])

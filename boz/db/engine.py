@@ -59,10 +59,6 @@ class Database:
         with self._sessions.begin() as session:
             yield session
 
-    @property
-    def is_postgresql(self) -> bool:
-        return self.engine.dialect.name == "postgresql"
-
 
 @cache
 def open_database(url: str) -> Database:

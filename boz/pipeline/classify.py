@@ -43,9 +43,6 @@ class Classification:
     typical_s: float | None = None
     notes: list[str] = field(default_factory=list)
 
-    def numbers_needed(self, index: int, *, doubles_confirmed: bool) -> int:
-        return 2 if doubles_confirmed and index in self.doubles else 1
-
 
 def _is_bluray(t: Title) -> bool:
     return (t.source_file or "").split("(")[0].endswith((".mpls", ".m2ts"))
