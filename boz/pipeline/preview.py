@@ -266,7 +266,10 @@ def propose(
     proposal.notes.extend(notes)
     problems = getattr(guide, "problems", None)
     if problems:
-        proposal.notes += [f"TheTVDB: {p}; episode names stay generic" for p in problems]
+        proposal.notes += [
+            f"{'' if p.startswith('TheTVDB') else 'TheTVDB: '}{p}; episode names stay generic"
+            for p in problems
+        ]
     if before.preview_status is not PreviewStatus.none:
         seen = f"seen before on {before.first_seen:%Y-%m-%d}, status {before.status.value}"
         if before.status is DiscStatus.done and not request.again:
