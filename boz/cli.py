@@ -208,10 +208,15 @@ def approve(
     first_episode: Annotated[int | None, typer.Option()] = None,
     movie: Annotated[str | None, typer.Option()] = None,
     year: Annotated[int | None, typer.Option()] = None,
+    library: Annotated[
+        Path | None, typer.Option(help="Library for a new run, if the paused one is gone.")
+    ] = None,
 ) -> None:
-    """Approve a disc waiting for approval, with optional edits; its run resumes."""
+    """Approve a disc waiting for approval, with optional edits; its run resumes (or, if it
+    timed out, a new run rips the disc from its stored preview)."""
     _resume(
         disc_id,
+        library,
         approve=True,
         titles=_titles(titles),
         show=show,
@@ -225,10 +230,10 @@ def approve(
 @app.command()
 def reject(disc_id: Annotated[int, typer.Argument(help="The disc's id (boz discs).")]) -> None:
     """Reject a disc waiting for approval: its run ends and nothing is ripped."""
-    _resume(disc_id, approve=False)
+    _resume(disc_id, None, approve=False)
 
 
-def _resume(disc_id: int, **changes: object) -> None:
+def _resume(disc_id: int, library: Path | None, **changes: object) -> None:
     """Answer the paused run; if it is gone (timed out, crashed), act on the stored preview."""
     from uuid import UUID
 
@@ -238,7 +243,7 @@ def _resume(disc_id: int, **changes: object) -> None:
 
     from boz.pipeline.approval import pending_decision
 
-    settings = _settings()
+    settings = _settings(library)
     database = _database(settings)
     flow_run_id, decision = pending_decision(database, disc_id, settings.library_dir, **changes)
     _prefect_api()
@@ -259,7 +264,7 @@ def _resume(disc_id: int, **changes: object) -> None:
     out.print(f"run {flow_run_id} is no longer waiting ({gone}); disc {disc_id} {verb} "
               "from its stored preview")  # fmt: skip
     if decision.approve:
-        _rip_stored(settings, database, disc_id, decision)
+        _rip_stored(database, disc_id, decision, library)
     else:
         from boz.pipeline import preview as planning
 
@@ -267,7 +272,7 @@ def _resume(disc_id: int, **changes: object) -> None:
                         library=settings.library_dir)  # fmt: skip
 
 
-def _rip_stored(settings: Settings, database, disc_id: int, decision) -> None:  # type: ignore[no-untyped-def]
+def _rip_stored(database, disc_id: int, decision, library: Path | None) -> None:  # type: ignore[no-untyped-def]
     """A new run that rips what the operator approved, without reading the disc again."""
     from boz.db import store
     from boz.flows.disc_to_library import disc_to_library
@@ -276,9 +281,8 @@ def _rip_stored(settings: Settings, database, disc_id: int, decision) -> None:  
     with database.session() as s:
         source = store.get_disc(s, disc_id).source
     _quiet_tracebacks()
-    result = disc_to_library(
-        source, RipRequest(auto_approve=True), StoredDecision(disc_id=disc_id, decision=decision)
-    )
+    request = RipRequest(auto_approve=True, library=str(library.resolve()) if library else None)
+    result = disc_to_library(source, request, StoredDecision(disc_id=disc_id, decision=decision))
     print_preview(out, result)
 
 
