@@ -36,7 +36,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON on stdout, no
 
 
 def _settings(library: Path | None = None) -> Settings:
-    return Settings(library=library) if library else Settings()
+    return Settings.with_library(library)
 
 
 def _database(settings: Settings):  # type: ignore[no-untyped-def]
@@ -153,10 +153,9 @@ def preview(
 
     The proposal is stored, so its episode numbers are the ones a rip will use.
     """
-    from boz.metadata.guide import tvdb_guide
     from boz.models import RipRequest
     from boz.pipeline import detect
-    from boz.pipeline import preview as planning
+    from boz.pipeline.preview import Planner
 
     settings = _settings()
     database = _database(settings)
@@ -165,14 +164,7 @@ def preview(
     request = RipRequest(
         show=show, season=season, first_episode=first_episode, movie_title=movie, year=year
     )
-    proposal = planning.propose(
-        database,
-        disc.id,
-        request,
-        min_seconds=settings.min_title_seconds,
-        library=settings.library_dir,
-        guide=tvdb_guide(settings, database),
-    )
+    proposal = Planner.for_settings(settings, database).propose(disc.id, request)
     if not as_json:
         print_preview(out, proposal)
         return
@@ -266,10 +258,9 @@ def _resume(disc_id: int, library: Path | None, **changes: object) -> None:
     if decision.approve:
         _rip_stored(database, disc_id, decision, library)
     else:
-        from boz.pipeline import preview as planning
+        from boz.pipeline.preview import Planner
 
-        planning.decide(database, disc_id, decision, min_seconds=settings.min_title_seconds,
-                        library=settings.library_dir)  # fmt: skip
+        Planner.for_settings(settings, database).decide(disc_id, decision)
 
 
 def _rip_stored(database, disc_id: int, decision, library: Path | None) -> None:  # type: ignore[no-untyped-def]

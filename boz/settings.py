@@ -97,6 +97,11 @@ class Settings(BaseSettings):
             TomlConfigSettingsSource(settings_cls, toml_file=config_file()),
         )
 
+    @classmethod
+    def with_library(cls, library: str | Path | None) -> Settings:
+        """This host's settings, with a library given for one command or run."""
+        return cls(library=Path(library)) if library else cls()
+
     @property
     def library_dir(self) -> Path:
         assert self.library is not None

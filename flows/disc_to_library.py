@@ -21,11 +21,6 @@ from boz.tasks.steps import (
 )
 
 
-def run_settings(request: RipRequest) -> Settings:
-    """This host's settings (its environment), with the run's library if one was given."""
-    return Settings(library=request.library) if request.library else Settings()
-
-
 @flow(name="disc_to_library", flow_run_name="{source}")
 def disc_to_library(
     source: str,
@@ -35,7 +30,7 @@ def disc_to_library(
     """Rip ``source`` into the library; with ``resume``, carry out a decision on a disc that
     was previewed before (its paused run is gone) without reading the disc again."""
     request = request or RipRequest()
-    settings = run_settings(request)
+    settings = Settings.with_library(request.library)  # this host's environment
     disc_id = resume.disc_id if resume else detect_disc(source, settings).id
     assert disc_id is not None
     notes: list[str] = []

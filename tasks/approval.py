@@ -9,9 +9,9 @@ from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 
 from boz.db.engine import open_database
-from boz.metadata.guide import tvdb_guide
 from boz.models import Decision, Preview
-from boz.pipeline import approval, preview
+from boz.pipeline import approval
+from boz.pipeline.preview import Planner
 from boz.settings import Settings
 from boz.tasks.runtime import current_runner
 
@@ -57,14 +57,7 @@ def await_approval(proposal: Preview, auto_approve: bool, settings: Settings) ->
         )
     assert proposal.disc.id is not None
     decision = Decision.model_validate(answer.model_dump(include=set(Decision.model_fields)))
-    plan = preview.decide(
-        db,
-        proposal.disc.id,
-        decision,
-        min_seconds=settings.min_title_seconds,
-        library=settings.library_dir,
-        guide=tvdb_guide(settings, db),
-    )
+    plan = Planner.for_settings(settings, db).decide(proposal.disc.id, decision)
     if not auto_approve:
         publish_preview(plan, "as decided by the operator")
     return plan

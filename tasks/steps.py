@@ -13,9 +13,9 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
 from boz.db.engine import open_database
-from boz.metadata.guide import tvdb_guide
 from boz.models import Decision, Disc, Preview, RipRequest
-from boz.pipeline import detect, organize, preview, rip, transcode
+from boz.pipeline import detect, organize, rip, transcode
+from boz.pipeline.preview import Planner
 from boz.render import preview_text
 from boz.settings import Settings
 from boz.tasks.runtime import current_runner, transient_only
@@ -45,14 +45,8 @@ def detect_disc(source: str, settings: Settings) -> Disc:
 
 @task(name="preview", cache_policy=NONE, **_retrying)
 def preview_disc(disc_id: int, request: RipRequest, settings: Settings) -> Preview:
-    db = open_database(settings.db_url)
-    proposal = preview.propose(
-        db,
-        disc_id,
-        request,
-        min_seconds=settings.min_title_seconds,
-        library=settings.library_dir,
-        guide=tvdb_guide(settings, db),
+    proposal = Planner.for_settings(settings, open_database(settings.db_url)).propose(
+        disc_id, request
     )
     get_run_logger().info("preview\n%s", preview_text(proposal))
     return proposal
@@ -61,15 +55,7 @@ def preview_disc(disc_id: int, request: RipRequest, settings: Settings) -> Previ
 @task(name="decide", cache_policy=NONE, **_retrying)
 def decide_disc(disc_id: int, decision: Decision, settings: Settings) -> Preview:
     """The operator's decision on a stored preview (from ``boz approve`` after a timeout)."""
-    db = open_database(settings.db_url)
-    return preview.decide(
-        db,
-        disc_id,
-        decision,
-        min_seconds=settings.min_title_seconds,
-        library=settings.library_dir,
-        guide=tvdb_guide(settings, db),
-    )
+    return Planner.for_settings(settings, open_database(settings.db_url)).decide(disc_id, decision)
 
 
 @task(name="rip", cache_policy=NONE, **_retrying)

@@ -7,7 +7,6 @@ MKVs with progress lines, and can fail the ways the real tool fails.
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
@@ -218,15 +217,14 @@ def test_disc_errors_from_the_cli(fake: Fake, boz_home: Path, mode: str, line: s
 
 
 @pytest.mark.usefixtures("prefect_api")
-def test_a_hanging_rip_fails_the_run_within_its_timeouts(fake: Fake, boz_home: Path) -> None:
+def test_a_hanging_rip_fails_the_run_within_its_timeouts(
+    fake: Fake, boz_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake.disc(SEASON_24 / "disc01.txt")
     fake.fail("mkv:hang")
-    os.environ["BOZ_MAKEMKV_STALL_SECONDS"] = "2"
-    try:
-        started = time.monotonic()
-        done = run_boz("rip", "dev:/dev/sr0", "--yes", check=False)
-    finally:
-        del os.environ["BOZ_MAKEMKV_STALL_SECONDS"]
+    monkeypatch.setenv("BOZ_MAKEMKV_STALL_SECONDS", "2")
+    started = time.monotonic()
+    done = run_boz("rip", "dev:/dev/sr0", "--yes", check=False)
     assert time.monotonic() - started < 60  # three attempts of ~2 s, plus start-up
     assert (
         done.stderr.strip().splitlines()[-1] == "boz: makemkvcon made no progress for 2 s; killed"

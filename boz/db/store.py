@@ -150,11 +150,7 @@ def set_disc_status(
     error: str | None = None,
     **fields: object,
 ) -> None:
-    row = _disc_row(session, disc_id)
-    row.status = status
-    row.error = error
-    for name, value in fields.items():
-        setattr(row, name, value)
+    update_disc(session, disc_id, status=status, error=error, **fields)
 
 
 def update_disc(session: Session, disc_id: int, **fields: object) -> None:

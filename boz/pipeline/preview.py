@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from boz.db import seasons, store
 from boz.db.engine import Database
 from boz.errors import NeedsDecision
-from boz.metadata.guide import Guide, SeasonGuide
+from boz.metadata.guide import Guide, SeasonGuide, tvdb_guide
 from boz.models import (
     Decision,
     Disc,
@@ -32,6 +32,7 @@ from boz.models import (
 from boz.pipeline.classify import Classification, classify_movie, classify_tv
 from boz.pipeline.labels import parse_label
 from boz.pipeline.naming import destination
+from boz.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,9 @@ def classify(
     runtimes_s: list[float] | None = None,
     extras_only: bool = False,
 ) -> Classification:
-    """Movie rules for movies (and unknown discs with one long title), TV rules otherwise."""
-    long = sum(t.duration_s >= min_seconds for t in titles)
-    if kind is DiscKind.movie or (kind is DiscKind.unknown and long == 1):
+    """Movie rules for movies, TV rules otherwise (an unknown disc with one long title is
+    already a movie by ``_identity``)."""
+    if kind is DiscKind.movie:
         return classify_movie(titles, min_seconds=min_seconds)
     return classify_tv(
         titles,
@@ -308,3 +309,25 @@ def decide(
             s, disc_id, DiscStatus.approved, preview_status=PreviewStatus.approved
         )
         return build_preview(s, disc_id, library)
+
+
+@dataclass(frozen=True)
+class Planner:
+    """What proposing and deciding need from a host's settings, gathered once."""
+
+    db: Database
+    min_seconds: int
+    library: Path
+    guide: Guide | None = None
+
+    @classmethod
+    def for_settings(cls, settings: Settings, db: Database) -> Planner:
+        return cls(db, settings.min_title_seconds, settings.library_dir, tvdb_guide(settings, db))
+
+    def propose(self, disc_id: int, request: RipRequest) -> Preview:
+        return propose(self.db, disc_id, request, min_seconds=self.min_seconds,
+                       library=self.library, guide=self.guide)  # fmt: skip
+
+    def decide(self, disc_id: int, decision: Decision) -> Preview:
+        return decide(self.db, disc_id, decision, min_seconds=self.min_seconds,
+                      library=self.library, guide=self.guide)  # fmt: skip
