@@ -4,21 +4,31 @@ ffmpeg and makemkvcon both report progress on stdout, and both can hang on a bad
 or file. Silence longer than ``stall_seconds`` (or running past ``timeout_seconds``)
 kills the tool's whole process group, helpers included, and raises ToolStalled.
 stderr goes to a file so a chatty tool cannot block on a full pipe.
+
+The tool runs in its own session, so a Ctrl-C at the terminal reaches only Python, which
+then kills the group. A Python process killed outright (SIGKILL, OOM) cannot: on Linux the
+kernel kills the tool instead, so no ffmpeg or makemkvcon keeps writing into staging
+beside the rerun.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
 import os
 import selectors
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from boz.errors import ToolMissing, ToolStalled
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,7 @@ def run_lines(
                 stdout=subprocess.PIPE,
                 stderr=stderr,
                 start_new_session=True,
+                preexec_fn=_die_with_parent(os.getpid()),
             )
         except (FileNotFoundError, PermissionError) as exc:
             raise missing from exc
@@ -86,6 +97,37 @@ def _follow(
     if buffer:
         on_line(buffer.decode(errors="replace"))
     proc.wait()
+
+
+def _die_with_parent(parent: int) -> Callable[[], None] | None:
+    """What the child runs between fork and exec so the kernel SIGKILLs it when we die.
+
+    PDEATHSIG fires when the *thread* that forked exits, not the process: run_lines is
+    called from worker threads too, and that is fine because the calling thread blocks
+    until the tool has exited. The child only calls the function resolved here, in the
+    parent, so it never loads a library between fork and exec (unsafe in a threaded
+    process). None where there is no prctl (not Linux).
+    """
+    prctl = _prctl()
+    if prctl is None:
+        return None
+
+    def in_child() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # we died before prctl: nothing will send the signal
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return in_child
+
+
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None).prctl
+    prctl.argtypes = [ctypes.c_int, *[ctypes.c_ulong] * 4]
+    prctl.restype = ctypes.c_int
+    return prctl
 
 
 def kill_group(proc: subprocess.Popen[bytes]) -> None:
