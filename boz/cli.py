@@ -6,9 +6,13 @@ with a non-zero exit; tracebacks stay in the Prefect run logs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -49,24 +53,28 @@ def _print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
-def _prefect_api() -> str:
-    """The URL of a Prefect API that other processes can reach, or a one-line error."""
-    from prefect.settings import PREFECT_API_URL
+@contextlib.contextmanager
+def _prefect(settings: Settings) -> Iterator[str]:
+    """A Prefect API that other processes reach, for everything this command runs: the
+    one at PREFECT_API_URL, or else this machine's local server under BOZ_HOME, started
+    when it is not running. Never Prefect's temporary per-process server: nobody could
+    approve there, and it times out on a busy machine."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from boz.deployments.local_server import healthy
+    from boz.deployments import local_server
 
     url = PREFECT_API_URL.value()
-    hint = (
-        "start one with `boz server start` and export PREFECT_API_URL=http://127.0.0.1:4200/api"
-        " (or run with --yes to approve the proposal without waiting)"
-    )
-    if not url:
-        raise PrefectUnavailable(
-            f"approval needs a Prefect server that `boz approve` reaches: {hint}"
-        )
-    if not healthy(url):
-        raise PrefectUnavailable(f"no Prefect server answers at {url}: {hint}")
-    return url
+    if url:
+        if not local_server.healthy(url):
+            raise PrefectUnavailable(
+                f"no Prefect server answers at PREFECT_API_URL={url}: start it, or unset "
+                "PREFECT_API_URL to use this machine's local server (`boz server start`)"
+            )
+        yield url
+        return
+    url = local_server.start(settings.home, port=settings.server_port)
+    with temporary_settings(updates={PREFECT_API_URL: url}):
+        yield url
 
 
 class _NoTracebacks(logging.Filter):
@@ -110,10 +118,6 @@ def rip(
     settings = _settings(library)
     _database(settings)
     spec = open_source(source, settings).spec
-    if not yes:
-        url = _prefect_api()
-        out.print(f"[bold]Waiting for approval[/]: `boz approve DISC_ID` or the Prefect UI at "
-                  f"{url.removesuffix('/api')}")  # fmt: skip
     request = RipRequest(
         show=show,
         season=season,
@@ -128,14 +132,18 @@ def rip(
 
     from boz.flows.disc_to_library import disc_to_library
 
-    _quiet_tracebacks()
-    try:
-        result = disc_to_library(spec, request)
-    except FlowPauseTimeout:
-        raise ApprovalTimedOut(
-            f"nobody answered within {settings.approval_timeout_seconds} s; the disc stays "
-            "awaiting approval: `boz approve DISC_ID` (see `boz discs`) rips it in a new run"
-        ) from None
+    with _prefect(settings) as url:
+        if not yes:
+            out.print(f"[bold]Waiting for approval[/]: `boz approve DISC_ID` or the Prefect UI "
+                      f"at {url.removesuffix('/api')}")  # fmt: skip
+        _quiet_tracebacks()
+        try:
+            result = disc_to_library(spec, request)
+        except FlowPauseTimeout:
+            raise ApprovalTimedOut(
+                f"nobody answered within {settings.approval_timeout_seconds} s; the disc stays "
+                "awaiting approval: `boz approve DISC_ID` (see `boz discs`) rips it in a new run"
+            ) from None
     print_preview(out, result)
 
 
@@ -226,41 +234,55 @@ def reject(disc_id: Annotated[int, typer.Argument(help="The disc's id (boz discs
 
 
 def _resume(disc_id: int, library: Path | None, **changes: object) -> None:
-    """Answer the paused run; if it is gone (timed out, crashed), act on the stored preview."""
+    """Answer the paused run when its process is alive; otherwise (timed out, killed) act
+    on the stored preview in a new run, never beside a live one."""
     from uuid import UUID
 
     from prefect import get_client
     from prefect.exceptions import ObjectNotFound
     from prefect.flow_runs import resume_flow_run
+    from prefect.states import Cancelled
 
+    from boz.db import claims, store
     from boz.pipeline.approval import pending_decision
+    from boz.tasks.runtime import run_ended
 
     settings = _settings(library)
     database = _database(settings)
     flow_run_id, decision = pending_decision(database, disc_id, settings.library_dir, **changes)
-    _prefect_api()
     verb = "approved" if decision.approve else "rejected"
-    with get_client(sync_client=True) as client:
+    with _prefect(settings), get_client(sync_client=True) as client:
         try:
             state = client.read_flow_run(UUID(flow_run_id)).state
         except ObjectNotFound:
             state = None
-    if state is not None and state.is_paused():
-        try:
-            resume_flow_run(flow_run_id, run_input=decision.model_dump(mode="json"))
-        except RuntimeError as exc:
-            raise PrefectUnavailable(f"cannot resume run {flow_run_id}: {exc}") from exc
-        out.print(f"disc {disc_id} {verb}; run {flow_run_id} resumes")
-        return
-    gone = state.name if state is not None else "gone"
-    out.print(f"run {flow_run_id} is no longer waiting ({gone}); disc {disc_id} {verb} "
-              "from its stored preview")  # fmt: skip
-    if decision.approve:
-        _rip_stored(database, disc_id, decision, library)
-    else:
-        from boz.pipeline.preview import Planner
+        me = claims.Holder.this_process(settings.host_name)
+        with database.session() as s:
+            alive = store.disc_run_alive(s, disc_id, flow_run_id, me, run_ended)
+        if state is not None and state.is_paused() and alive:
+            try:
+                resume_flow_run(flow_run_id, run_input=decision.model_dump(mode="json"))
+            except RuntimeError as exc:
+                raise PrefectUnavailable(f"cannot resume run {flow_run_id}: {exc}") from exc
+            out.print(f"disc {disc_id} {verb}; run {flow_run_id} resumes", soft_wrap=True)
+            return
+        if state is not None and state.is_paused():  # nobody holds it: it must never resume
+            client.set_flow_run_state(
+                UUID(flow_run_id),
+                Cancelled(message=f"its process is gone; the disc was {verb} in a new run"),
+                force=True,
+            )
+        gone = "its process is gone" if state is not None and state.is_paused() else (
+            state.name if state is not None else "gone"
+        )  # fmt: skip
+        out.print(f"run {flow_run_id} is no longer waiting ({gone}); disc {disc_id} {verb} "
+                  "from its stored preview", soft_wrap=True)  # fmt: skip
+        if decision.approve:
+            _rip_stored(database, disc_id, decision, library)
+        else:
+            from boz.pipeline.preview import Planner
 
-        Planner.for_settings(settings, database).decide(disc_id, decision)
+            Planner.for_settings(settings, database).decide(disc_id, decision)
 
 
 def _rip_stored(database, disc_id: int, decision, library: Path | None) -> None:  # type: ignore[no-untyped-def]
@@ -314,7 +336,8 @@ def jobs(
     for j in items:
         table.add_row(
             str(j.id), str(j.disc_id), str(j.title_index), j.kind.value, j.status.value,
-            j.host or "-", str(j.attempts), j.error or j.output_path or "",
+            j.host or "-", str(j.attempts),
+            f"held by {j.holder}" if j.holder else j.error or j.output_path or "",
         )  # fmt: skip
     out.print(table)
 
@@ -346,22 +369,18 @@ def watch(
     ] = False,
 ) -> None:
     """On a drive host: rip every disc inserted, one rip per drive at a time (Ctrl-C stops)."""
-    import socket
-
     from boz.drives.events import polling_events, udev_events
     from boz.drives.watcher import Watcher
     from boz.sources.makemkv.backend import MakeMKV
 
     settings = _settings()
     database = _database(settings)
-    if not settings.watch_auto_approve:
-        _prefect_api()
     tool = MakeMKV.from_settings(settings)
     if device:
         devices = [(d, None) for d in device]
     else:
         devices = [(s.device, s.drive_name) for s in tool.drives() if s.device]
-    watcher = Watcher(database, settings, socket.gethostname(), devices)
+    watcher = Watcher(database, settings, settings.host_name, devices)
     use_udev = not poll and sys.platform == "linux"
     events = (
         udev_events(settings.watch_poll_seconds)
@@ -373,10 +392,71 @@ def watch(
               f"({'udev' if use_udev else 'polling'}); Ctrl-C stops")  # fmt: skip
     wanted = set(device or [])
     filtered = (e for e in events if e is None or not wanted or e.device in wanted)
+    signal.signal(signal.SIGTERM, _stop_on_term)
     try:
-        watcher.run(filtered, until=lambda: False)
+        with _prefect(settings) as url:
+            os.environ["PREFECT_API_URL"] = url  # the rips it starts use the same server
+            watcher.run(filtered, until=lambda: False)
     except KeyboardInterrupt:
         out.print("stopped; rips already started go on in their own processes")
+    finally:
+        watcher.stop()
+
+
+def _stop_on_term(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@app.command()
+def hosts(as_json: JsonFlag = False) -> None:
+    """Drive hosts (boz watch) and the Prefect workers of the boz pools, with their status."""
+    from boz.db import store
+    from boz.deployments.hosts import with_workers
+
+    settings = _settings()
+    with _database(settings).session() as s:
+        known = store.list_hosts(s, settings.host_offline_seconds)
+    with _prefect(settings):
+        items = with_workers(known)
+    if as_json:
+        _print_json([h.model_dump(mode="json") for h in items])
+        return
+    table = Table("name", "roles", "status", "last heartbeat", "drives", "encoders", "workers",
+                  "jobs done", "transcode speed")  # fmt: skip
+    for h in items:
+        table.add_row(
+            h.name, ",".join(h.roles) or "-", h.status,
+            h.last_heartbeat.strftime("%Y-%m-%d %H:%M:%S") if h.last_heartbeat else "-",
+            ",".join(h.drives) or "-", ",".join(h.encoders) or "-", ",".join(h.workers) or "-",
+            str(h.jobs_done), f"{h.transcode_speed}x" if h.transcode_speed else "-",
+        )  # fmt: skip
+    out.print(table)
+
+
+@app.command()
+def setup() -> None:
+    """Create the work pools, drive limits, deployments and crash automation (idempotent)."""
+    from boz.db import store
+    from boz.deployments import setup as steps
+
+    settings = _settings()
+    with _database(settings).session() as s:
+        drives = [(host, device) for host, device, _ in store.list_drives(s)]
+    checkout = steps.checkout_with_prefect_yaml(Path.cwd())
+    with _prefect(settings) as url:
+        out.print(f"Prefect server {url}")
+        for line in [
+            *steps.ensure_pools(),
+            *steps.ensure_drive_limits(drives),
+            *steps.ensure_reschedule_automation(),
+            *steps.ensure_zombie_automation(),
+            *steps.deploy(checkout),
+        ]:
+            out.print(f"  {line}", soft_wrap=True)
+    out.print("On drive hosts, to transcode on the transcode hosts:")
+    out.print(f"  export BOZ_TRANSCODE_DEPLOYMENT={steps.TRANSCODE_DEPLOYMENT}")
+    out.print("On transcode hosts:")
+    out.print("  prefect worker start --pool boz-transcode --name <host> --limit N")
 
 
 @db_app.command("upgrade")
@@ -392,13 +472,14 @@ def db_upgrade() -> None:
 
 @server_app.command("start")
 def server_start(
-    port: Annotated[int, typer.Option()] = 4200,
+    port: Annotated[int | None, typer.Option(help="Default: BOZ_SERVER_PORT (4200).")] = None,
     url_only: Annotated[bool, typer.Option("--url-only", help="Print only the API URL.")] = False,
 ) -> None:
     """Start a Prefect server on 127.0.0.1 (its data under BOZ_HOME), or find it running."""
     from boz.deployments.local_server import start
 
-    url = start(_settings().home, port=port)
+    settings = _settings()
+    url = start(settings.home, port=port or settings.server_port)
     if url_only:
         sys.stdout.write(url + "\n")
         return

@@ -80,6 +80,22 @@ class EpisodeConflict(BozError):
     """Requested episode numbers already belong to another disc."""
 
 
+class JobHeld(BozError):
+    """Another live process or host is running this very step of this title."""
+
+
+class DiscBusy(BozError):
+    """Another live run owns this disc (ripping it, or waiting for its approval)."""
+
+
+class StagingUnreachable(BozError):
+    """This host cannot see a file in BOZ_STAGING that another host wrote there."""
+
+
+class StepNotDone(BozError):
+    """A step was asked for a title whose earlier step has not finished (rip before transcode)."""
+
+
 class DiscNotFound(BozError):
     """No disc with that id in the domain database."""
 

@@ -9,6 +9,7 @@ win over it, explicit keyword arguments win over both.
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 from pydantic import Field, SecretStr, model_validator
@@ -68,6 +69,25 @@ class Settings(BaseSettings):
     watch_debounce_seconds: float = Field(default=15.0, ge=0)
     approval_timeout_seconds: int = Field(default=86_400, gt=0)
     approval_poll_seconds: int = Field(default=5, gt=0)
+    host_name: str = Field(
+        default_factory=socket.gethostname, min_length=1,
+        description="this host in jobs, hosts and drive limits",
+    )  # fmt: skip
+    transcode_deployment: str | None = Field(
+        default=None, description="flow/deployment that transcodes on other hosts"
+    )
+    transcode_slots: int = Field(
+        default=1, ge=0, description="transcodes run beside the rips in this process; 0: inline"
+    )
+    heartbeat_seconds: float = Field(default=30.0, gt=0, description="boz watch heartbeat")
+    host_offline_seconds: float = Field(default=90.0, gt=0, description="no heartbeat: offline")
+    job_lease_seconds: float = Field(
+        default=60.0, ge=1, description="a claimed job whose holder went silent this long is free"
+    )
+    drive_lease_seconds: float = Field(
+        default=60.0, ge=60, description="Prefect's lease on a drive's slot (its minimum is 60)"
+    )
+    server_port: int = Field(default=4200, gt=0, lt=65536, description="the local Prefect server")
 
     @model_validator(mode="after")
     def _derive_paths(self) -> Settings:

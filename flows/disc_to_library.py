@@ -1,4 +1,6 @@
-"""The main flow: detect -> preview -> await approval -> rip -> transcode -> organize."""
+"""The drive host's flow: detect -> preview -> await approval -> rip each title, handing
+each ripped title to ``transcode_title`` (transcode -> organize) as soon as it is off
+the disc, so the drive moves on while titles transcode here or on other hosts."""
 
 from __future__ import annotations
 
@@ -6,19 +8,15 @@ from prefect import flow
 from prefect.exceptions import FlowPauseTimeout
 
 from boz.db.engine import open_database
+from boz.errors import DiscBusy
+from boz.flows.handoff import Handoff
 from boz.models import DiscStatus, Preview, RipRequest, StoredDecision
-from boz.pipeline.detect import mark_failed
-from boz.pipeline.organize import finish_disc
+from boz.pipeline import lifecycle
+from boz.pipeline.organize import disc_outcome
 from boz.settings import Settings
 from boz.tasks.approval import await_approval
-from boz.tasks.steps import (
-    decide_disc,
-    detect_disc,
-    organize_title,
-    preview_disc,
-    rip_title,
-    transcode_title,
-)
+from boz.tasks.runtime import current_runner
+from boz.tasks.steps import decide_disc, detect_disc, preview_disc, rip_title
 
 
 @flow(name="disc_to_library", flow_run_name="{source}")
@@ -31,28 +29,37 @@ def disc_to_library(
     was previewed before (its paused run is gone) without reading the disc again."""
     request = request or RipRequest()
     settings = Settings.with_library(request.library)  # this host's environment
+    db = open_database(settings.db_url)
     disc_id = resume.disc_id if resume else detect_disc(source, settings).id
     assert disc_id is not None
+    handoff = Handoff(settings, request.library)
     notes: list[str] = []
     try:
-        if resume is not None:
-            plan = decide_disc(disc_id, resume.decision, settings)
-        else:
-            proposal = preview_disc(disc_id, request, settings)
-            notes = proposal.notes
-            if proposal.ripped_before and not request.again:
-                return proposal  # its note says how to rip it again
-            plan = await_approval(proposal, request.auto_approve, settings)
-        if plan.disc.status is DiscStatus.rejected:
-            return plan
-        for title in plan.to_rip:
-            ripped = rip_title(disc_id, title.index, settings)
-            transcoded = transcode_title(disc_id, title.index, ripped, settings)
-            organize_title(disc_id, title.index, transcoded, settings)
-    except FlowPauseTimeout:
-        raise  # nobody answered: the disc stays awaiting approval
+        with lifecycle.owning(db, disc_id, current_runner(settings)):
+            if resume is not None:
+                plan = decide_disc(disc_id, resume.decision, settings)
+            else:
+                proposal = preview_disc(disc_id, request, settings)
+                notes = proposal.notes
+                if proposal.ripped_before and not request.again:
+                    return proposal  # its note says how to rip it again
+                plan = await_approval(proposal, request.auto_approve, settings)
+            if plan.disc.status is DiscStatus.rejected:
+                return plan
+            ripped = False
+            try:
+                for title in plan.to_rip:
+                    rip_title(disc_id, title.index, settings)
+                    handoff.submit(disc_id, title.index)
+                ripped = True
+            finally:
+                lifecycle.drive_free(db, disc_id, ripped=ripped)
+        handoff.wait()
+    except (FlowPauseTimeout, DiscBusy):
+        raise  # nobody answered (the disc stays awaiting approval), or another run has it
     except Exception as exc:
-        mark_failed(open_database(settings.db_url), disc_id, str(exc) or type(exc).__name__)
+        handoff.wait_quietly()
+        lifecycle.fail(db, disc_id, str(exc) or type(exc).__name__)
         raise
-    final = finish_disc(open_database(settings.db_url), disc_id, settings.library_dir)
+    final = disc_outcome(db, disc_id, settings.library_dir)
     return final.model_copy(update={"notes": notes})

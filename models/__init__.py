@@ -12,6 +12,7 @@ from boz.models.disc import (
     Title,
     TitleRole,
 )
+from boz.models.host import Host
 from boz.models.job import Job, JobKind, JobStatus
 from boz.models.plan import Decision, PlannedTitle, Preview, RipRequest, StoredDecision
 from boz.models.season import Season
@@ -21,6 +22,7 @@ __all__ = [
     "Disc",
     "DiscKind",
     "DiscStatus",
+    "Host",
     "Job",
     "JobKind",
     "JobStatus",

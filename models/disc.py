@@ -19,6 +19,7 @@ class DiscStatus(StrEnum):
     awaiting_approval = "awaiting_approval"
     approved = "approved"
     ripping = "ripping"
+    transcoding = "transcoding"
     done = "done"
     rejected = "rejected"
     failed = "failed"

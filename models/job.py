@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class JobKind(StrEnum):
@@ -29,6 +29,7 @@ class Job(BaseModel):
     title_id: int
     title_index: int
     host: str | None = None
+    holder: str | None = Field(default=None, description="who runs it now, while running")
     flow_run_id: str | None = None
     output_path: str | None = None
     error: str | None = None

@@ -7,13 +7,13 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
+from prefect.runtime import flow_run
 
 from boz.db.engine import open_database
 from boz.models import Decision, Preview
 from boz.pipeline import approval
 from boz.pipeline.preview import Planner
 from boz.settings import Settings
-from boz.tasks.runtime import current_runner
 
 
 class ApprovalForm(Decision, RunInput):
@@ -46,7 +46,7 @@ def await_approval(proposal: Preview, auto_approve: bool, settings: Settings) ->
     else:
         disc_id = proposal.disc.id
         assert disc_id is not None
-        approval.mark_awaiting(db, disc_id, current_runner().flow_run_id)
+        approval.mark_awaiting(db, disc_id, flow_run.get_id())
         form = ApprovalForm.with_initial_data(
             description=approval.form_description(proposal), **proposal.decision().model_dump()
         )

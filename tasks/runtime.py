@@ -1,18 +1,52 @@
-"""What every task needs from Prefect: who is running, and when a failure is worth a retry."""
+"""What every task needs from Prefect: who is running, whether this attempt is the last,
+which runs have ended, when a failure is worth a retry, and the drive's concurrency slot."""
 
 from __future__ import annotations
 
-from prefect import Task
+import contextlib
+from contextlib import AbstractContextManager
+from uuid import UUID
+
+from prefect import Task, get_client
+from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.client.schemas.objects import TaskRun
+from prefect.concurrency.sync import concurrency
+from prefect.context import TaskRunContext
+from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.runtime import flow_run
 from prefect.states import State
 
+from boz.drives.limits import drive_limit_name
 from boz.errors import BozError
 from boz.pipeline.jobs import Runner
+from boz.pipeline.rip import DriveSlot
+from boz.settings import Settings
 
 
-def current_runner() -> Runner:
-    return Runner(flow_run_id=flow_run.get_id())
+def run_ended(run_id: str) -> bool:
+    """Whether a Prefect flow run is over (crashed, failed, cancelled or completed): its
+    claims are free to take. An unreachable API answers no: leases still expire."""
+    try:
+        with get_client(sync_client=True) as client:
+            state = client.read_flow_run(UUID(run_id)).state
+    except ObjectNotFound:
+        return True
+    except Exception:
+        return False
+    return state is not None and state.is_final()
+
+
+def current_runner(settings: Settings, *, encoders: tuple[str, ...] = ()) -> Runner:
+    ctx = TaskRunContext.get()
+    last = ctx is None or ctx.task_run.run_count > ctx.task.retries
+    return Runner(
+        host=settings.host_name,
+        flow_run_id=flow_run.get_id(),
+        last_attempt=last,
+        lease_seconds=settings.job_lease_seconds,
+        run_ended=run_ended,
+        encoders=encoders,
+    )
 
 
 def transient_only(task: Task, task_run: TaskRun, state: State) -> bool:
@@ -24,3 +58,24 @@ def transient_only(task: Task, task_run: TaskRun, state: State) -> bool:
     except Exception:
         return True
     return False
+
+
+def ensure_drive_limit(name: str) -> None:
+    """Create the drive's limit (1 slot) if it is not there; ``boz setup`` does it too."""
+    with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
+        client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+
+
+def drive_slot(settings: Settings) -> DriveSlot:
+    """The drive's slot around a read: strict (a missing limit is an error, never a silent
+    pass), with a lease that a killed rip lets lapse so the drive is free again in about
+    two minutes."""
+
+    def slot(source: str) -> AbstractContextManager[object]:
+        name = drive_limit_name(settings.host_name, source)
+        if name is None:
+            return contextlib.nullcontext()
+        ensure_drive_limit(name)
+        return concurrency(name, occupy=1, strict=True, lease_duration=settings.drive_lease_seconds)
+
+    return slot

@@ -1,7 +1,8 @@
 """One Prefect task per pipeline step: detect, preview, rip, transcode, organize.
 
 Caching is off on purpose: idempotency comes from the job rows in the domain
-database, which every host shares, not from Prefect's result cache.
+database, which every host shares, not from Prefect's result cache. Each task takes
+IDs and this host's settings (built by its own flow run, never sent across hosts).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from boz.pipeline import detect, organize, rip, transcode
 from boz.pipeline.preview import Planner
 from boz.render import preview_text
 from boz.settings import Settings
-from boz.tasks.runtime import current_runner, transient_only
+from boz.tasks.runtime import current_runner, drive_slot, transient_only
 
 _retrying = {"retries": 2, "retry_delay_seconds": 3, "retry_condition_fn": transient_only}
 
@@ -65,28 +66,28 @@ def rip_title(disc_id: int, title_index: int, settings: Settings) -> Path:
         settings,
         disc_id,
         title_index,
-        current_runner(),
+        current_runner(settings),
         on_progress=_progress_logger("rip", title_index),
+        drive_slot=drive_slot(settings),
     )
 
 
 @task(name="transcode", cache_policy=NONE, **_retrying)
-def transcode_title(disc_id: int, title_index: int, ripped: Path, settings: Settings) -> Path:
+def encode_title(disc_id: int, title_index: int, settings: Settings) -> Path:
     return transcode.transcode_title(
         open_database(settings.db_url),
         settings,
         disc_id,
         title_index,
-        ripped,
-        current_runner(),
+        current_runner(settings, encoders=(settings.video_encoder,)),
         on_progress=_progress_logger("transcode", title_index),
     )
 
 
 @task(name="organize", cache_policy=NONE, **_retrying)
-def organize_title(disc_id: int, title_index: int, transcoded: Path, settings: Settings) -> Path:
+def organize_title(disc_id: int, title_index: int, settings: Settings) -> Path:
     placed = organize.organize_title(
-        open_database(settings.db_url), settings, disc_id, title_index, transcoded, current_runner()
+        open_database(settings.db_url), settings, disc_id, title_index, current_runner(settings)
     )
     get_run_logger().info("title %d -> %s", title_index, placed)
     return placed

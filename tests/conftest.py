@@ -49,6 +49,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(_SESSION_DIR, ignore_errors=True)
 
 
+def _session_server() -> tuple[Path, int]:
+    url = os.environ["PREFECT_API_URL"]
+    return _SESSION_DIR / "prefect-server", int(url.rsplit(":", 1)[1].split("/")[0])
+
+
 @pytest.fixture(scope="session")
 def prefect_api() -> Iterator[str]:
     """The session's Prefect server (one for the whole run, started on first use)."""
@@ -56,11 +61,19 @@ def prefect_api() -> Iterator[str]:
 
     from boz.deployments.local_server import start, stop
 
-    url = os.environ["PREFECT_API_URL"]
-    port = int(url.rsplit(":", 1)[1].split("/")[0])
-    yield start(_SESSION_DIR / "prefect-server", port=port)
+    home, port = _session_server()
+    yield start(home, port=port)
     APILogWorker.drain_all(timeout=5)  # send the last run logs before the server goes
-    stop(_SESSION_DIR / "prefect-server")
+    stop(home)
+
+
+def restart_prefect_server() -> None:
+    """Stop the session's server and start it again on the same port and database."""
+    from boz.deployments.local_server import start, stop
+
+    home, port = _session_server()
+    stop(home)
+    start(home, port=port)
 
 
 @pytest.fixture(autouse=True)

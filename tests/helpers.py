@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import shutil
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 BOZ = [sys.executable, "-m", "boz"]
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_boz(
-    *args: str, check: bool = True, timeout: float = 180
+    *args: str, check: bool = True, timeout: float = 180, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     """``boz`` in a new process, as a user (or a restarted host) runs it."""
     done = subprocess.run(
-        [*BOZ, *args], capture_output=True, text=True, timeout=timeout, check=False
+        [*BOZ, *args], capture_output=True, text=True, timeout=timeout, check=False, cwd=cwd
     )
     if check and done.returncode != 0:
         raise AssertionError(f"boz {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
@@ -48,3 +53,41 @@ def wait_for_status(status: str, timeout: float = 90) -> dict:
             return found[0]
         time.sleep(0.5)
     raise AssertionError(f"no disc reached {status} in {timeout} s")
+
+
+def clean_checkout(target: Path) -> Path:
+    """The files a clone would have (tracked or not ignored), without venv or caches."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, check=True,
+    ).stdout.decode().split("\0")  # fmt: skip
+    for name in filter(None, listed):
+        if (ROOT / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, target / name)
+    return target
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (read from /proc), deepest last."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def kill_tree(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    """``kill -9`` a process and everything it started, as a host losing power would."""
+    for pid in [proc.pid, *descendants(proc.pid)]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    proc.wait()

@@ -73,17 +73,16 @@ def test_missing_ffmpeg(disc_factory, boz_home: Path, monkeypatch: pytest.Monkey
     _nothing_half_written(boz_home)
 
 
-def test_approval_without_a_reachable_prefect_server(
-    disc_factory, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("yes", [False, True])
+def test_an_unreachable_prefect_server_is_one_line(
+    yes: bool, disc_factory, boz_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     disc = str(disc_factory("SAMPLE_SHOW_S1_D1"))
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
-    line = _one_line_error(run_boz("rip", disc, check=False))
-    assert "no Prefect server answers at http://127.0.0.1:9/api" in line
-    assert "boz server start" in line
-    monkeypatch.setenv("PREFECT_API_URL", "")
-    line = _one_line_error(run_boz("rip", disc, check=False))
-    assert "approval needs a Prefect server" in line
+    line = _one_line_error(run_boz("rip", disc, *(["--yes"] if yes else []), check=False))
+    assert "no Prefect server answers at PREFECT_API_URL=http://127.0.0.1:9/api" in line
+    assert "unset PREFECT_API_URL to use this machine's local server" in line
+    _nothing_half_written(boz_home)
 
 
 def test_approve_an_unknown_disc() -> None:

@@ -14,6 +14,7 @@ from boz.media.probe import probe
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
 EPISODES = [f"TV/Sample Show/Season 01/Sample Show - S01E{n:02d}.mkv" for n in range(1, 7)]
+SEASON_24 = Path(__file__).resolve().parent / "fixtures/thediscdb/series/24 (2001)/season-1"
 
 
 def test_a_tv_disc_lands_as_playable_episodes(disc_factory, boz_home: Path) -> None:
@@ -33,18 +34,32 @@ def test_a_tv_disc_lands_as_playable_episodes(disc_factory, boz_home: Path) -> N
         assert info.chapters == 3 and info.packets("video") == 75
     jobs = boz_json("jobs")
     assert len(jobs) == 9 and {j["status"] for j in jobs} == {"done"}
-    assert {j["flow_run_id"] for j in jobs} == {str(result_flow_run(result))}
+    parent, children = runs_of(result)
+    assert {j["flow_run_id"] for j in jobs if j["kind"] == "rip"} == {parent}
+    by_title = {
+        j["title_index"]: j["flow_run_id"] for j in jobs if j["kind"] == "transcode"
+    }  # one transcode_title run per title, a child of the disc's run
+    assert set(by_title.values()) == set(children) and len(children) == 3
+    assert {(j["title_index"], j["flow_run_id"]) for j in jobs if j["kind"] == "organize"} == set(
+        by_title.items()
+    )
     assert not any((boz_home / "staging").rglob("*.mkv"))  # staging is cleaned up
 
 
-def result_flow_run(result) -> str:  # type: ignore[no-untyped-def]
-    """The flow run that made the jobs, read back from the Prefect API."""
+def runs_of(result) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
+    """The disc's flow run and its transcode_title child runs, read back from the API."""
     from prefect import get_client
 
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs()
-    matching = [r for r in runs if r.name == result.disc.source]
-    return str(max(matching, key=lambda r: r.created).id)
+        parent = max((r for r in runs if r.name == result.disc.source), key=lambda r: r.created)
+        children = [
+            str(r.id)
+            for r in runs
+            if r.parent_task_run_id
+            and client.read_task_run(r.parent_task_run_id).flow_run_id == parent.id
+        ]
+    return str(parent.id), children
 
 
 def test_disc_two_continues_after_a_restart_and_a_rerun_changes_nothing(
@@ -200,3 +215,82 @@ def test_approval_after_the_pause_timed_out_rips_from_the_stored_preview(
     run_boz("reject", str(second["id"]))
     assert boz_json("discs")[1]["status"] == "rejected"
     assert boz_json("seasons")[0]["last_episode_assigned"] == 2
+
+
+def test_with_no_prefect_api_url_boz_starts_the_local_server(
+    disc_factory, boz_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Never Prefect's temporary server: the one under BOZ_HOME, started on demand."""
+    from conftest import _free_port
+
+    from boz.deployments.local_server import healthy
+
+    monkeypatch.delenv("PREFECT_API_URL")
+    port = _free_port()
+    monkeypatch.setenv("BOZ_SERVER_PORT", str(port))
+    try:
+        done = run_boz("rip", str(disc_factory("SAMPLE_SHOW_S1_D1")), "--yes", timeout=600)
+        assert "ephemeral" not in done.stderr.lower()
+        assert healthy(f"http://127.0.0.1:{port}/api")  # still there for the UI and approvals
+        assert (boz_home / "prefect" / "server.pid").is_file()
+        assert library_files(boz_home) == EPISODES[:3]
+    finally:
+        assert "stopped" in run_boz("server", "stop").stdout
+    assert not healthy(f"http://127.0.0.1:{port}/api")
+
+
+def test_one_machine_transcodes_a_title_while_the_next_one_rips(
+    boz_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No settings: disc_to_library hands each ripped title to a transcode_title run in the
+    same process and rips the next title meanwhile (the job rows' timestamps show it)."""
+    tests = Path(__file__).resolve().parent
+    monkeypatch.setenv("BOZ_MAKEMKVCON", str(tests / "fakes" / "makemkvcon"))
+    monkeypatch.setenv("FAKE_MAKEMKV_STATE", str(tmp_path / "fake-state"))
+    monkeypatch.setenv("FAKE_MAKEMKV_CAPTURE", str(SEASON_24 / "disc01.txt"))
+    monkeypatch.setenv("FAKE_MAKEMKV_SCALE", "300")
+    monkeypatch.setenv("FAKE_MAKEMKV_PROGRESS_DELAY", "0.2")  # a title takes about 2 s to read
+    run_boz("rip", "disc:0", "--yes", timeout=600)
+    jobs = boz_json("jobs")
+    assert len(jobs) == 12 and {j["status"] for j in jobs} == {"done"}
+    rips = {j["title_index"]: j for j in jobs if j["kind"] == "rip"}
+    transcodes = {j["title_index"]: j for j in jobs if j["kind"] == "transcode"}
+    overlapping = [
+        i for i in transcodes
+        if i + 1 in rips and transcodes[i]["started"] < rips[i + 1]["finished"]
+        and rips[i + 1]["started"] < transcodes[i]["finished"]
+    ]  # fmt: skip
+    assert overlapping, jobs
+    assert len(library_files(boz_home)) == 4
+
+
+def test_a_second_rip_of_a_waiting_disc_and_approval_after_its_run_was_killed(
+    disc_factory, boz_home: Path
+) -> None:
+    """One run per disc; `boz approve` never resumes a run nobody holds, never starts a
+    second run beside a live one."""
+    from uuid import UUID
+
+    from prefect import get_client
+
+    disc = str(disc_factory("SAMPLE_SHOW_S1_D1"))
+    rip = start_rip(disc)
+    try:
+        waiting = wait_for_status("awaiting_approval")
+        second = run_boz("rip", disc, "--yes", check=False)
+        assert second.returncode == 1
+        assert second.stderr.strip().splitlines()[-1].startswith(
+            f"boz: disc {waiting['id']} (SAMPLE_SHOW_S1_D1) is waiting in a run on "
+        )
+        assert f"approve it with `boz approve {waiting['id']}`" in second.stderr
+        rip.kill()  # kill -9: the run stays Paused on the server, but nobody holds it
+        rip.wait()
+        approved = run_boz("approve", str(waiting["id"]))
+    finally:
+        rip.kill()
+    assert "its process is gone" in approved.stdout
+    assert library_files(boz_home) == EPISODES[:3]
+    with get_client(sync_client=True) as client:
+        old = client.read_flow_run(UUID(waiting["approval_flow_run_id"]))
+    assert old.state is not None and old.state.is_cancelled()  # it can never resume now
+    assert {j["attempts"] for j in boz_json("jobs")} == {1}

@@ -247,8 +247,6 @@ def _runs_named(name: str) -> int:
 def test_one_insert_seen_by_the_watcher_gives_one_flow_run(
     fake: Fake, boz_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import socket
-
     from boz.db.engine import open_database
     from boz.drives.events import Action, Media, MediaEvent
     from boz.drives.watcher import Watcher
@@ -257,7 +255,7 @@ def test_one_insert_seen_by_the_watcher_gives_one_flow_run(
     monkeypatch.setenv("BOZ_WATCH_AUTO_APPROVE", "true")
     settings = Settings()
     before = _runs_named("dev:/dev/sr0")
-    watcher = Watcher(open_database(settings.db_url), settings, socket.gethostname(),
+    watcher = Watcher(open_database(settings.db_url), settings, settings.host_name,
                       [("/dev/sr0", "BD-RE FAKE")])  # fmt: skip
     t = time.monotonic()
     udev_burst = [MediaEvent("/dev/sr0", Action.inserted, Media.video, "24_DISC1", at=t + dt)
@@ -269,7 +267,7 @@ def test_one_insert_seen_by_the_watcher_gives_one_flow_run(
     [disc] = boz_json("discs")
     assert disc["status"] == "done"
     with watcher.db.session() as s:
-        drive = store.drive_id(s, "dev:/dev/sr0")
+        drive = store.drive_id(s, "dev:/dev/sr0", settings.host_name)
     assert drive is not None and disc["drive_id"] == drive  # the disc knows its drive
 
 

@@ -18,7 +18,7 @@ from boz.settings import Settings
 def test_each_step_run_twice_does_the_work_once(disc_factory, boz_home: Path) -> None:
     settings = Settings()
     db = open_database(settings.db_url)
-    runner = Runner(flow_run_id=None, host="test-host")
+    runner = Runner(host="test-host")
     source = str(disc_factory("SAMPLE_SHOW_S1_D1"))
 
     disc = detect.detect(db, settings, source)
@@ -34,11 +34,13 @@ def test_each_step_run_twice_does_the_work_once(disc_factory, boz_home: Path) ->
     mtime = ripped.stat().st_mtime_ns
     assert rip.rip_title(db, settings, disc.id, 0, runner) == ripped
     assert ripped.stat().st_mtime_ns == mtime  # not ripped again
-    encoded = transcode.transcode_title(db, settings, disc.id, 0, ripped, runner)
-    assert transcode.transcode_title(db, settings, disc.id, 0, ripped, runner) == encoded
-    placed = organize.organize_title(db, settings, disc.id, 0, encoded, runner)
+    with db.session() as s:
+        assert store.get_disc(s, disc.id).status is DiscStatus.ripping  # titles 1, 2 to rip
+    encoded = transcode.transcode_title(db, settings, disc.id, 0, runner)
+    assert transcode.transcode_title(db, settings, disc.id, 0, runner) == encoded
+    placed = organize.organize_title(db, settings, disc.id, 0, runner)
     assert placed == settings.library_dir / "TV/Sample Show/Season 01/Sample Show - S01E01.mkv"
-    assert organize.organize_title(db, settings, disc.id, 0, encoded, runner) == placed
+    assert organize.organize_title(db, settings, disc.id, 0, runner) == placed
 
     with db.session() as s:
         jobs = store.list_jobs(s, disc.id)

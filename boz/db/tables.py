@@ -54,6 +54,17 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class Claimable:
+    """Who holds a row's work and until when: a holder that stops renewing its lease, whose
+    process is gone from this host, or whose Prefect run ended is taken over, so a killed
+    worker never leaves work ``running`` for good."""
+
+    holder_host: Mapped[str | None] = mapped_column(String(255))
+    holder_pid: Mapped[int | None]
+    holder_run: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class HostRow(Base):
     __tablename__ = "hosts"
 
@@ -61,6 +72,7 @@ class HostRow(Base):
     name: Mapped[str] = mapped_column(String(255), unique=True)
     status: Mapped[str] = mapped_column(String(32), default="online", index=True)
     capabilities: Mapped[list[str]] = mapped_column(JSON, default=list)
+    encoders: Mapped[list[str]] = mapped_column(JSON, default=list)
     last_heartbeat: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -82,7 +94,7 @@ class DriveRow(Base):
     host: Mapped[HostRow] = relationship(back_populates="drives")
 
 
-class DiscRow(Base):
+class DiscRow(Claimable, Base):
     __tablename__ = "discs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -152,7 +164,7 @@ class TitleRow(Base):
     )
 
 
-class JobRow(Base):
+class JobRow(Claimable, Base):
     __tablename__ = "jobs"
     __table_args__ = (UniqueConstraint("title_id", "kind"),)
 

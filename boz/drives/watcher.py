@@ -3,8 +3,10 @@
 The watcher registers the host and its drives with a heartbeat, debounces the several
 events one insert produces, ignores blank, data and audio discs, and starts exactly one
 ``boz rip dev:<device>`` per insert — the same code path as a rip typed by hand — with
-at most one rip per drive at a time. It schedules nothing else: where the work then
-runs is Prefect's business.
+at most one rip per drive at a time. The drive is free again when the run says its last
+rip ended (the drive's row turns ``ripped`` or ``idle``), while that run's titles may
+still be transcoding. It schedules nothing else: where the work then runs is Prefect's
+business, and Prefect's drive limit is what keeps two reads off one drive.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from boz.drives.events import Action, MediaEvent
 from boz.settings import Settings
 
 log = logging.getLogger("boz.watch")
-HEARTBEAT_SECONDS = 30.0
 
 
 @dataclass
@@ -66,6 +67,7 @@ class Watcher:
         self.host = host
         self.launch = launch or launch_rip(settings)
         self.active: dict[str, _Rip] = {}
+        self.finishing: list[_Rip] = []  # the drive is free; their transcodes go on
         self.last_insert: dict[str, float] = {}
         self.started: list[str] = []  # devices a rip was started for, in order
         self._last_heartbeat = 0.0
@@ -83,21 +85,32 @@ class Watcher:
                 break
 
     def tick(self) -> None:
-        """Collect finished rips (eject on success if asked) and send the heartbeat."""
+        """Free drives whose rips ended (eject on success if asked) and send the heartbeat."""
         for device, rip in list(self.active.items()):
             code = rip.process.poll()
-            if code is None:
+            released = self._drive_status(device) in ("ripped", "idle")
+            if code is None and not released:
                 continue
             del self.active[device]
+            if code is None:
+                self.finishing.append(rip)
+            ok = code == 0 if code is not None else self._drive_status(device) == "ripped"
             self._set_drive(device, "idle")
-            log.info("rip on %s finished with exit status %s (log %s)", device, code, rip.log_path)
-            if code == 0 and self.settings.eject_after_rip:
+            outcome = "ok" if ok else "failed"
+            log.info("rips on %s ended (%s; log %s)", device, outcome, rip.log_path)
+            if ok and self.settings.eject_after_rip:
                 self._eject(device)
+        self.finishing = [r for r in self.finishing if r.process.poll() is None]
         now = time.monotonic()
-        if now - self._last_heartbeat >= HEARTBEAT_SECONDS:
+        if now - self._last_heartbeat >= self.settings.heartbeat_seconds:
             self._last_heartbeat = now
             with self.db.session() as s:
                 store.heartbeat(s, self.host, ["rip"])
+
+    def stop(self) -> None:
+        """A clean stop says so at once, rather than after BOZ_HOST_OFFLINE_SECONDS."""
+        with self.db.session() as s:
+            store.mark_offline(s, self.host)
 
     def handle(self, event: MediaEvent) -> None:
         device = event.device
@@ -124,9 +137,13 @@ class Watcher:
     def wait(self, timeout: float) -> None:
         """Wait for the rips started so far (tests, and a clean shutdown)."""
         deadline = time.monotonic() + timeout
-        for rip in list(self.active.values()):
+        for rip in [*self.active.values(), *self.finishing]:
             rip.process.wait(timeout=max(0.1, deadline - time.monotonic()))
         self.tick()
+
+    def _drive_status(self, device: str) -> str | None:
+        with self.db.session() as s:
+            return store.drive_status(s, self.host, device)
 
     def _set_drive(self, device: str, status: str) -> None:
         with self.db.session() as s:

@@ -25,7 +25,7 @@ def detect(db: Database, settings: Settings, source_spec: str) -> Disc:
             fingerprint=fp,
             source=source.spec,
             scan_minlength=source.minlength,
-            drive_id=store.drive_id(s, source.spec),
+            drive_id=store.drive_id(s, source.spec, settings.host_name),
         )
     try:
         titles = source.read_titles()
@@ -36,8 +36,3 @@ def detect(db: Database, settings: Settings, source_spec: str) -> Disc:
     with db.session() as s:
         store.save_titles(s, disc_id, titles)
         return store.get_disc(s, disc_id)
-
-
-def mark_failed(db: Database, disc_id: int, reason: str) -> None:
-    with db.session() as s:
-        store.set_disc_status(s, disc_id, DiscStatus.failed, error=reason)

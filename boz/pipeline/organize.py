@@ -18,11 +18,13 @@ from pathlib import Path, PurePosixPath
 from boz.db import store
 from boz.db.engine import Database
 from boz.errors import LibraryConflict, NeedsDecision
-from boz.models import DiscStatus, JobKind, Preview
+from boz.models import JobKind, Preview
+from boz.pipeline import lifecycle
 from boz.pipeline.jobs import Runner, run_job
 from boz.pipeline.naming import destination
 from boz.pipeline.preview import build_preview
 from boz.pipeline.staging import clean_title
+from boz.pipeline.transcode import staged_input
 from boz.settings import Settings
 
 
@@ -82,7 +84,6 @@ def organize_title(
     settings: Settings,
     disc_id: int,
     title_index: int,
-    transcoded: Path,
     runner: Runner,
 ) -> Path:
     with db.session() as s:
@@ -91,19 +92,27 @@ def organize_title(
     relative = destination(disc, title)
     if relative is None:
         raise NeedsDecision(f"disc {disc.label}: title {title_index} has no library name yet")
+    library = settings.library_dir
+
+    def work() -> Path:
+        transcoded = staged_input(db, settings, disc_id, title_index, JobKind.transcode)
+        return place(transcoded, library, relative)
+
     placed = run_job(
         db,
         disc_id=disc_id,
         title_index=title_index,
         kind=JobKind.organize,
         runner=runner,
-        work=lambda: place(transcoded, settings.library_dir, relative),
+        root=library,
+        work=work,
     )
     clean_title(settings.staging_dir, disc_id, title_index)
     return placed
 
 
-def finish_disc(db: Database, disc_id: int, library: Path) -> Preview:
+def disc_outcome(db: Database, disc_id: int, library: Path) -> Preview:
+    """The disc as its jobs left it, with what is in the library now."""
     with db.session() as s:
-        store.set_disc_status(s, disc_id, DiscStatus.done)
+        lifecycle.roll_up(s, disc_id)
         return build_preview(s, disc_id, library)

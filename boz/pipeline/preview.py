@@ -238,7 +238,7 @@ def build_preview(s: Session, disc_id: int, library: Path) -> Preview:
     planned = []
     for t in disc.titles:
         dest = destination(disc, t)
-        placed = store.finished_output(s, t.id, JobKind.organize) if t.id else None
+        placed = store.finished_output(s, t.id, JobKind.organize, library) if t.id else None
         planned.append(
             PlannedTitle(
                 **t.model_dump(),

@@ -1,8 +1,10 @@
 """Where a disc's titles wait between steps, and how a step's file appears there whole.
 
-Every step writes ``<name>.part`` and renames it when ffmpeg finished and the result
-passed verification, so a killed step leaves a ``.part`` file, never a file that
-looks finished.
+Every host mounts the same ``BOZ_STAGING`` (a NAS when rips and transcodes run on
+different hosts), each wherever it likes: job rows store staged files relative to it.
+Every step writes ``<name>.part`` and renames it when the tool finished and the result
+passed verification, so a killed step leaves a ``.part`` file, never a file that looks
+finished.
 """
 
 from __future__ import annotations
@@ -12,6 +14,19 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from boz.errors import StagingUnreachable
+
+
+def root(staging: Path, host: str) -> Path:
+    try:
+        staging.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StagingUnreachable(
+            f"BOZ_STAGING {staging} is not reachable from host {host} ({exc.strerror}): "
+            "mount the shared staging folder there or set BOZ_STAGING"
+        ) from exc
+    return staging
+
 
 def disc_dir(staging: Path, disc_id: int) -> Path:
     return staging / f"disc-{disc_id:05d}"
@@ -19,6 +34,17 @@ def disc_dir(staging: Path, disc_id: int) -> Path:
 
 def staged_file(staging: Path, disc_id: int, title_index: int, step: str) -> Path:
     return disc_dir(staging, disc_id) / f"t{title_index:02d}.{step}.mkv"
+
+
+def find(staging: Path, relative: str, host: str, what: str) -> Path:
+    """A file an earlier step (perhaps on another host) left in staging."""
+    path = staging / relative
+    if not path.is_file():
+        raise StagingUnreachable(
+            f"{what} {relative} is not in BOZ_STAGING {staging} on host {host}: every host "
+            "must mount the same staging folder"
+        )
+    return path
 
 
 def produce(target: Path, make: Callable[[Path], None]) -> Path:
