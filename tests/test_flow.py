@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -279,8 +280,10 @@ def test_a_second_rip_of_a_waiting_disc_and_approval_after_its_run_was_killed(
         waiting = wait_for_status("awaiting_approval")
         second = run_boz("rip", disc, "--yes", check=False)
         assert second.returncode == 1
-        assert second.stderr.strip().splitlines()[-1].startswith(
-            f"boz: disc {waiting['id']} (SAMPLE_SHOW_S1_D1) is waiting in a run on "
+        assert (
+            second.stderr.strip()
+            .splitlines()[-1]
+            .startswith(f"boz: disc {waiting['id']} (SAMPLE_SHOW_S1_D1) is waiting in a run on ")
         )
         assert f"approve it with `boz approve {waiting['id']}`" in second.stderr
         rip.kill()  # kill -9: the run stays Paused on the server, but nobody holds it
@@ -294,3 +297,43 @@ def test_a_second_rip_of_a_waiting_disc_and_approval_after_its_run_was_killed(
         old = client.read_flow_run(UUID(waiting["approval_flow_run_id"]))
     assert old.state is not None and old.state.is_cancelled()  # it can never resume now
     assert {j["attempts"] for j in boz_json("jobs")} == {1}
+
+
+def test_boz_rip_killed_mid_rip_then_run_again_finishes_the_disc_once(
+    boz_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpers import descendants, kill_tree
+
+    tests = Path(__file__).resolve().parent
+    monkeypatch.setenv("BOZ_MAKEMKVCON", str(tests / "fakes" / "makemkvcon"))
+    monkeypatch.setenv("FAKE_MAKEMKV_STATE", str(tmp_path / "fake-state"))
+    monkeypatch.setenv("FAKE_MAKEMKV_CAPTURE", str(SEASON_24 / "disc01.txt"))
+    monkeypatch.setenv("FAKE_MAKEMKV_SCALE", "300")
+    monkeypatch.setenv("FAKE_MAKEMKV_PROGRESS_DELAY", "0.3")
+    rip = start_rip("disc:0", "--yes")
+    try:
+        deadline = time.monotonic() + 180
+        while not [
+            j for j in boz_json("jobs") if j["title_index"] == 1 and j["status"] == "running"
+        ]:
+            assert time.monotonic() < deadline and rip.poll() is None, rip.stderr
+            time.sleep(0.2)
+        tools = descendants(rip.pid)
+        kill_tree(rip)  # kill -9, as a power cut would (its tools die with it on their own)
+    finally:
+        rip.kill()
+    assert tools
+    for pid in tools:
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
+    assert boz_json("discs")[0]["status"] == "ripping"
+
+    run_boz("rip", "disc:0", "--yes", timeout=600)  # the same command again
+    assert library_files(boz_home) == [
+        f"TV/24/Season 01/24 - S01E{n:02d}.mkv" for n in (1, 2, 3, 4)
+    ]
+    jobs = {(j["title_index"], j["kind"]): j for j in boz_json("jobs")}
+    assert jobs[(0, "rip")]["attempts"] == 1  # done before the kill: not ripped again
+    assert jobs[(1, "rip")]["attempts"] == 2  # taken over from the dead holder
+    assert {j["status"] for j in jobs.values()} == {"done"}
+    assert boz_json("seasons")[0]["last_episode_assigned"] == 4
+    assert not [p for p in boz_home.rglob("*") if p.suffix in (".part", ".boz-part")]
