@@ -23,6 +23,8 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate to ``revision``; processes that start together may all call it (env.py
+    makes the whole upgrade one locked transaction, so the second finds the work done)."""
     try:
         command.upgrade(alembic_config(engine), revision)
     except SQLAlchemyError as exc:

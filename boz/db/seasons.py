@@ -1,57 +1,88 @@
 """TV season counters: disc 2 of a season continues where disc 1 stopped.
 
-Numbers are allocated inside the caller's transaction with the season row locked
-(SELECT ... FOR UPDATE on PostgreSQL; on SQLite the transaction already began with
-BEGIN IMMEDIATE), and ``tv_episodes`` has one row per (season, number), so two discs
-can never hold the same episode. A disc previewed again keeps its numbers.
+``tv_episodes`` has one row per (season, number), so two discs never hold the same
+episode, and a disc previewed again keeps its numbers. Allocation happens inside the
+caller's transaction under two row locks on PostgreSQL (on SQLite the transaction holds
+the write lock from BEGIN IMMEDIATE): the disc's, so two previews of one disc cannot
+both find it without numbers, and the season's, taken by the statement that moves the
+counter.
+
+Every preview of a season queues on the season's lock, so it is taken last and held for
+as little as possible: UPDATE ... RETURNING moves the counter and says which numbers
+are ours in one statement, then the episodes are inserted and the caller commits. That
+needs no look at the numbers held, because every path here keeps the counter at or
+above the highest of them; only ``first_episode``, which can land on held numbers,
+reads them, under the lock. Core statements throughout: no ORM objects to build, flush
+or keep in sync.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from statistics import median
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, Table, and_, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from boz.db.tables import EpisodeRow, SeasonRow, TitleRow
+from boz.db.tables import DiscRow, EpisodeRow, SeasonRow, TitleRow
 from boz.errors import EpisodeConflict
 
+DISCS: Table = DiscRow.__table__  # type: ignore[assignment]
+SEASONS: Table = SeasonRow.__table__  # type: ignore[assignment]
+EPISODES: Table = EpisodeRow.__table__  # type: ignore[assignment]
 
-def _locked_season(session: Session, show: str, season: int) -> SeasonRow:
+
+def _lock_disc_find_season(session: Session, disc_id: int, show: str, season: int) -> int:
+    """The season's id (its row created if new), with the disc's row locked until the
+    transaction ends: one statement when the season exists.
+
+    FOR NO KEY UPDATE, so rows that only reference the disc are not held up.
+    """
+    season_id = session.scalar(
+        select(SEASONS.c.id)
+        .select_from(
+            DISCS.outerjoin(SEASONS, and_(SEASONS.c.show == show, SEASONS.c.season == season))
+        )
+        .where(DISCS.c.id == disc_id)
+        .with_for_update(of=DISCS, key_share=True)
+    )
+    if season_id is not None:
+        return season_id
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
-        insert(SeasonRow)
+        upsert(SEASONS)
         .values(show=show, season=season, last_episode_assigned=0)
-        .on_conflict_do_nothing(index_elements=["show", "season"])
+        .on_conflict_do_nothing(index_elements=[SEASONS.c.show, SEASONS.c.season])
     )
     return session.scalars(
-        select(SeasonRow)
-        .where(SeasonRow.show == show, SeasonRow.season == season)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        select(SEASONS.c.id).where(SEASONS.c.show == show, SEASONS.c.season == season)
     ).one()
 
 
 def release(session: Session, disc_id: int) -> None:
     """Give a disc's numbers back; a season's counter drops only past numbers nobody holds."""
+    # The disc's lock, as ``assign`` takes it: an allocation for this disc still in flight
+    # commits first, and its numbers are given back too.
+    session.execute(select(DISCS.c.id).where(DISCS.c.id == disc_id).with_for_update(key_share=True))
     season_ids = set(
-        session.scalars(select(EpisodeRow.season_id).where(EpisodeRow.disc_id == disc_id))
+        session.scalars(select(EPISODES.c.season_id).where(EPISODES.c.disc_id == disc_id))
     )
     if not season_ids:
         return
-    session.execute(delete(EpisodeRow).where(EpisodeRow.disc_id == disc_id))
+    session.execute(delete(EPISODES).where(EPISODES.c.disc_id == disc_id))
     for season_id in season_ids:
-        row = session.scalars(
-            select(SeasonRow).where(SeasonRow.id == season_id).with_for_update()
-        ).one()
-        highest = session.scalar(
-            select(func.max(EpisodeRow.number)).where(EpisodeRow.season_id == season_id)
+        # Locked first, so the highest number is read after allocations in flight commit.
+        session.execute(select(SEASONS.c.id).where(SEASONS.c.id == season_id).with_for_update())
+        highest = (
+            select(func.coalesce(func.max(EPISODES.c.number), 0))
+            .where(EPISODES.c.season_id == season_id)
+            .scalar_subquery()
         )
-        row.last_episode_assigned = highest or 0
-    session.flush()
+        session.execute(
+            update(SEASONS).where(SEASONS.c.id == season_id).values(last_episode_assigned=highest)
+        )
 
 
 def assign(
@@ -71,54 +102,91 @@ def assign(
     this season (and match ``first_episode`` if given); otherwise releases them and
     allocates again from ``first_episode`` or the season's counter.
     """
-    row = _locked_season(session, show, season)
-    held = list(
-        session.scalars(
-            select(EpisodeRow).where(EpisodeRow.disc_id == disc_id).order_by(EpisodeRow.number)
-        )
-    )
     counts = list(counts) if counts is not None else [1] * len(title_ids)
     slots = [tid for tid, n in zip(title_ids, counts, strict=True) for _ in range(n)]
-    same_titles = [e.title_id for e in held] == slots
-    same_place = all(e.season_id == row.id for e in held)
-    unchanged = first_episode is None or (held and held[0].number == first_episode)
-    if held and same_titles and same_place and unchanged:
-        return _by_title(held)
+    season_id = _lock_disc_find_season(session, disc_id, show, season)
+    held = session.execute(
+        select(EPISODES.c.season_id, EPISODES.c.title_id, EPISODES.c.number)
+        .where(EPISODES.c.disc_id == disc_id)
+        .order_by(EPISODES.c.number)
+    ).all()
     if held:
+        same_titles = [e.title_id for e in held] == slots
+        same_place = all(e.season_id == season_id for e in held)
+        unchanged = first_episode is None or held[0].number == first_episode
+        if same_titles and same_place and unchanged:
+            return _by_title((e.title_id, e.number) for e in held)
         release(session, disc_id)
-        session.refresh(row)
     if not title_ids:
         return {}
-    start = first_episode if first_episode is not None else row.last_episode_assigned + 1
-    numbers = list(range(start, start + len(slots)))
-    taken = sorted(
-        session.scalars(
-            select(EpisodeRow.number).where(
-                EpisodeRow.season_id == row.id, EpisodeRow.number.in_(numbers)
-            )
+    if first_episode is None:
+        numbers = _next_numbers(session, season_id, len(slots))
+    else:
+        numbers = _numbers_from(session, season_id, first_episode, len(slots))
+    added = list(zip(slots, numbers, strict=True))
+    session.execute(
+        insert(EPISODES).values(
+            [dict(season_id=season_id, number=n, disc_id=disc_id, title_id=t) for t, n in added]
         )
-    )
-    if taken:
-        listed = ", ".join(f"E{n:02d}" for n in taken)
-        raise EpisodeConflict(
-            f"{show} season {season}: {listed} already belong to another disc; "
-            f"choose another first episode (the counter is at {row.last_episode_assigned})"
-        )
-    added = [
-        EpisodeRow(season_id=row.id, number=number, disc_id=disc_id, title_id=title_id)
-        for title_id, number in zip(slots, numbers, strict=True)
-    ]
-    session.add_all(added)
-    row.last_episode_assigned = max(row.last_episode_assigned, numbers[-1])
-    session.flush()
+    )  # one multi-row INSERT, one round trip, no ids read back
     return _by_title(added)
 
 
-def _by_title(rows: Sequence[EpisodeRow]) -> dict[int, list[int]]:
-    numbers: dict[int, list[int]] = {}
-    for e in rows:
-        numbers.setdefault(e.title_id, []).append(e.number)
+def _next_numbers(session: Session, season_id: int, count: int) -> list[int]:
+    """The season's next ``count`` numbers; its row stays locked until the transaction ends."""
+    last = session.scalars(
+        update(SEASONS)
+        .where(SEASONS.c.id == season_id)
+        .values(last_episode_assigned=SEASONS.c.last_episode_assigned + count)
+        .returning(SEASONS.c.last_episode_assigned)
+    ).one()
+    return list(range(last - count + 1, last + 1))
+
+
+def _numbers_from(session: Session, season_id: int, first: int, count: int) -> list[int]:
+    """``count`` numbers from ``first`` if no other disc holds any; the counter moves up to
+    them (never down)."""
+    season = session.execute(
+        select(SEASONS.c.show, SEASONS.c.season, SEASONS.c.last_episode_assigned)
+        .where(SEASONS.c.id == season_id)
+        .with_for_update()
+    ).one()
+    numbers = list(range(first, first + count))
+    taken = session.scalars(
+        select(EPISODES.c.number)
+        .where(EPISODES.c.season_id == season_id, EPISODES.c.number.in_(numbers))
+        .order_by(EPISODES.c.number)
+    ).all()
+    if taken:
+        listed = ", ".join(f"E{n:02d}" for n in taken)
+        raise EpisodeConflict(
+            f"{season.show} season {season.season}: {listed} already belong to another disc; "
+            f"choose another first episode (the counter is at {season.last_episode_assigned})"
+        )
+    if numbers[-1] > season.last_episode_assigned:
+        session.execute(
+            update(SEASONS)
+            .where(SEASONS.c.id == season_id)
+            .values(last_episode_assigned=numbers[-1])
+        )
     return numbers
+
+
+def _by_title(pairs: Iterable[tuple[int, int]]) -> dict[int, list[int]]:
+    """``(title id, number)`` pairs, in number order, as each title's numbers."""
+    numbers: dict[int, list[int]] = {}
+    for title_id, number in pairs:
+        numbers.setdefault(title_id, []).append(number)
+    return numbers
+
+
+def _season(session: Session, show: str, season: int) -> Row[tuple[int, int]] | None:
+    """The season's id and counter, read from the table (not a possibly stale ORM row)."""
+    return session.execute(
+        select(SEASONS.c.id, SEASONS.c.last_episode_assigned).where(
+            SEASONS.c.show == show, SEASONS.c.season == season
+        )
+    ).first()
 
 
 def next_number(
@@ -127,14 +195,12 @@ def next_number(
     """The number this disc's first episode will get (read only: ``assign`` decides)."""
     if first_episode is not None:
         return first_episode
-    row = session.scalar(
-        select(SeasonRow).where(SeasonRow.show == show, SeasonRow.season == season)
-    )
+    row = _season(session, show, season)
     if row is None:
         return 1
     held = session.scalar(
-        select(func.min(EpisodeRow.number)).where(
-            EpisodeRow.season_id == row.id, EpisodeRow.disc_id == disc_id
+        select(func.min(EPISODES.c.number)).where(
+            EPISODES.c.season_id == row.id, EPISODES.c.disc_id == disc_id
         )
     )
     return held if held is not None else row.last_episode_assigned + 1
@@ -142,12 +208,10 @@ def next_number(
 
 def gaps(session: Session, show: str, season: int) -> list[int]:
     """Numbers below the counter that no disc holds (given back out of order)."""
-    row = session.scalar(
-        select(SeasonRow).where(SeasonRow.show == show, SeasonRow.season == season)
-    )
+    row = _season(session, show, season)
     if row is None:
         return []
-    held = set(session.scalars(select(EpisodeRow.number).where(EpisodeRow.season_id == row.id)))
+    held = set(session.scalars(select(EPISODES.c.number).where(EPISODES.c.season_id == row.id)))
     return [n for n in range(1, row.last_episode_assigned + 1) if n not in held]
 
 
