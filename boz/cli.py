@@ -259,22 +259,21 @@ def _resume(disc_id: int, library: Path | None, **changes: object) -> None:
         me = claims.Holder.this_process(settings.host_name)
         with database.session() as s:
             alive = store.disc_run_alive(s, disc_id, flow_run_id, me, run_ended)
-        if state is not None and state.is_paused() and alive:
+        paused = state is not None and state.is_paused()
+        if paused and alive:
             try:
                 resume_flow_run(flow_run_id, run_input=decision.model_dump(mode="json"))
             except RuntimeError as exc:
                 raise PrefectUnavailable(f"cannot resume run {flow_run_id}: {exc}") from exc
             out.print(f"disc {disc_id} {verb}; run {flow_run_id} resumes", soft_wrap=True)
             return
-        if state is not None and state.is_paused():  # nobody holds it: it must never resume
+        if paused:  # nobody holds it: it must never resume
             client.set_flow_run_state(
                 UUID(flow_run_id),
                 Cancelled(message=f"its process is gone; the disc was {verb} in a new run"),
                 force=True,
             )
-        gone = "its process is gone" if state is not None and state.is_paused() else (
-            state.name if state is not None else "gone"
-        )  # fmt: skip
+        gone = "its process is gone" if paused else state.name if state is not None else "gone"
         out.print(f"run {flow_run_id} is no longer waiting ({gone}); disc {disc_id} {verb} "
                   "from its stored preview", soft_wrap=True)  # fmt: skip
         if decision.approve:

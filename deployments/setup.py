@@ -60,22 +60,25 @@ def ensure_pools() -> list[str]:
     return lines
 
 
-def ensure_drive_limits(drives: list[tuple[str, str]]) -> list[str]:
-    """One slot per drive (``(host, device)``): one read per drive, whichever run asks."""
-    lines = []
+def ensure_drive_limit(name: str) -> bool:
+    """One slot for the drive ``name``: one read per drive, whichever run asks. Whether
+    it was created now."""
     with get_client(sync_client=True) as client:
-        for host, device in drives:
-            name = drive_limit_name(host, f"dev:{device}")
-            if name is None:
-                continue
-            try:
-                client.create_global_concurrency_limit(
-                    GlobalConcurrencyLimitCreate(name=name, limit=1)
-                )
-                lines.append(_created(True, f"concurrency limit {name} (1 slot)"))
-            except ObjectAlreadyExists:
-                lines.append(_created(False, f"concurrency limit {name}"))
-    return lines
+        try:
+            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+        except ObjectAlreadyExists:
+            return False
+    return True
+
+
+def ensure_drive_limits(drives: list[tuple[str, str]]) -> list[str]:
+    """The limits of the drives the catalog knows (``(host, device)``)."""
+    names = filter(None, (drive_limit_name(host, f"dev:{device}") for host, device in drives))
+    return [
+        _created(done, f"concurrency limit {name}" + (" (1 slot)" if done else ""))
+        for name in names
+        for done in [ensure_drive_limit(name)]
+    ]
 
 
 def ensure_reschedule_automation() -> list[str]:

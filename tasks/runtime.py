@@ -4,18 +4,19 @@ which runs have ended, when a failure is worth a retry, and the drive's concurre
 from __future__ import annotations
 
 import contextlib
+import functools
 from contextlib import AbstractContextManager
 from uuid import UUID
 
 from prefect import Task, get_client
-from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.client.schemas.objects import TaskRun
 from prefect.concurrency.sync import concurrency
 from prefect.context import TaskRunContext
-from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+from prefect.exceptions import ObjectNotFound
 from prefect.runtime import flow_run
 from prefect.states import State
 
+from boz.deployments.setup import ensure_drive_limit
 from boz.drives.limits import drive_limit_name
 from boz.errors import BozError
 from boz.pipeline.jobs import Runner
@@ -60,10 +61,10 @@ def transient_only(task: Task, task_run: TaskRun, state: State) -> bool:
     return False
 
 
-def ensure_drive_limit(name: str) -> None:
-    """Create the drive's limit (1 slot) if it is not there; ``boz setup`` does it too."""
-    with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
-        client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+@functools.cache
+def _drive_limit_made(name: str) -> None:
+    """Created on first use (``boz setup`` does it too), asked once per process."""
+    ensure_drive_limit(name)
 
 
 def drive_slot(settings: Settings) -> DriveSlot:
@@ -75,7 +76,7 @@ def drive_slot(settings: Settings) -> DriveSlot:
         name = drive_limit_name(settings.host_name, source)
         if name is None:
             return contextlib.nullcontext()
-        ensure_drive_limit(name)
+        _drive_limit_made(name)
         return concurrency(name, occupy=1, strict=True, lease_duration=settings.drive_lease_seconds)
 
     return slot

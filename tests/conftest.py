@@ -20,6 +20,8 @@ import pytest
 if TYPE_CHECKING:
     from postgres import PostgresServer
 
+    from boz.db.engine import Database
+
 ROOT = Path(__file__).resolve().parent.parent
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="boz-tests-"))
 
@@ -152,3 +154,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     url = server.create_database()
     yield url
     server.drop_database(url)
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """That empty database migrated to head, as a Database (its engine disposed after)."""
+    from boz.db.engine import Database, make_engine
+    from boz.db.migrate import upgrade
+
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield Database(engine)
+    engine.dispose()

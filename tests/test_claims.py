@@ -14,21 +14,12 @@ from pathlib import Path
 import pytest
 
 from boz.db import claims, store
-from boz.db.engine import Database, make_engine
-from boz.db.migrate import upgrade
-from boz.db.tables import DiscRow, JobRow, utcnow
+from boz.db.engine import Database
+from boz.db.tables import DiscRow, JobRow, aware, utcnow
 from boz.errors import DiscBusy, JobHeld
 from boz.models import DiscStatus, JobKind, JobStatus, Title
 from boz.pipeline import lifecycle
 from boz.pipeline.jobs import Runner, run_job
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield Database(engine)
-    engine.dispose()
 
 
 @pytest.fixture
@@ -115,7 +106,7 @@ def test_a_lease_is_renewed_while_the_work_runs(db: Database, tmp_path: Path) ->
     def slow() -> Path:
         for _ in range(4):
             with db.session() as s:
-                leases.append(claims.utc(s.get_one(JobRow, 1).lease_until))  # type: ignore[arg-type]
+                leases.append(aware(s.get_one(JobRow, 1).lease_until))  # type: ignore[arg-type]
             subprocess.run(["sleep", "0.6"], check=True)
         return _work(tmp_path, "slow.mkv")
 

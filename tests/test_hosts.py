@@ -40,7 +40,7 @@ class Host:
             "FAKE_MAKEMKV_STATE": str(state),
             "FAKE_MAKEMKV_SCALE": "300",
             "FAKE_MAKEMKV_PROGRESS_DELAY": "0.01",
-            "BOZ_JOB_LEASE_SECONDS": "4",
+            "BOZ_JOB_LEASE_SECONDS": "10",  # short, but renewals still make it when busy
             **extra,
         }
 

@@ -6,7 +6,6 @@ import multiprocessing
 import queue
 import time
 import traceback
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
@@ -20,14 +19,6 @@ from boz.db.engine import Database, make_engine
 from boz.db.migrate import upgrade
 from boz.errors import EpisodeConflict
 from boz.models import Title
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield Database(engine)
-    engine.dispose()
 
 
 def _disc(db: Database, name: str, titles: int = 3) -> tuple[int, list[int]]:

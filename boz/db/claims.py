@@ -16,10 +16,10 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from boz.db.tables import Claimable, utcnow
+from boz.db.tables import Claimable, aware, utcnow
 
 RunEnded = Callable[[str], bool]
 
@@ -51,11 +51,6 @@ def describe(row: Claimable) -> str:
     return f"{row.holder_host} (pid {row.holder_pid}{run})"
 
 
-def utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every time stored here is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def process_alive(pid: int) -> bool:
     """A zombie (killed, not yet reaped by its parent) counts as gone."""
     try:
@@ -73,7 +68,7 @@ def process_alive(pid: int) -> bool:
 def is_free(row: Claimable, me: Holder, run_ended: RunEnded, now: datetime | None = None) -> bool:
     if row.holder_host is None or row.lease_until is None or me.owns(row):
         return True
-    if utc(row.lease_until) <= (now or utcnow()):
+    if aware(row.lease_until) <= (now or utcnow()):
         return True
     if row.holder_host == me.host and row.holder_pid and not process_alive(row.holder_pid):
         return True

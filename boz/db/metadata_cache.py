@@ -8,7 +8,7 @@ from successful answers; a too-old entry is ignored (and overwritten on the next
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, String, select
@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boz.db.engine import Database
-from boz.db.tables import Base, utcnow
+from boz.db.tables import Base, aware, utcnow
 
 KEY_LENGTH = 255
 
@@ -30,11 +30,6 @@ class MetadataCacheRow(Base):
     key: Mapped[str] = mapped_column(String(KEY_LENGTH), unique=True)
     payload: Mapped[Any] = mapped_column(JSON)
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything here is written in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class MetadataCache:
@@ -57,7 +52,7 @@ class MetadataCache:
             row = session.scalars(
                 select(MetadataCacheRow).where(MetadataCacheRow.key == key)
             ).one_or_none()
-            if row is None or utcnow() - _aware(row.fetched_at) > max_age:
+            if row is None or utcnow() - aware(row.fetched_at) > max_age:
                 return False, None
             return True, row.payload
 

@@ -22,10 +22,9 @@ from collections.abc import Callable, Iterable, Sequence
 from statistics import median
 
 from sqlalchemy import Row, Table, and_, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from boz.db.tables import DiscRow, EpisodeRow, SeasonRow, TitleRow
+from boz.db.tables import DiscRow, EpisodeRow, SeasonRow, TitleRow, insert_or_skip
 from boz.errors import EpisodeConflict
 
 DISCS: Table = DiscRow.__table__  # type: ignore[assignment]
@@ -49,10 +48,8 @@ def _lock_disc_find_season(session: Session, disc_id: int, show: str, season: in
     )
     if season_id is not None:
         return season_id
-    dialect = session.get_bind().dialect.name
-    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
-        upsert(SEASONS)
+        insert_or_skip(session, SEASONS)
         .values(show=show, season=season, last_episode_assigned=0)
         .on_conflict_do_nothing(index_elements=[SEASONS.c.show, SEASONS.c.season])
     )

@@ -10,11 +10,20 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from boz.db import claims
-from boz.db.tables import DiscRow, DriveRow, HostRow, JobRow, SeasonRow, TitleRow, utcnow
+from boz.db.tables import (
+    DiscRow,
+    DriveRow,
+    HostRow,
+    JobRow,
+    SeasonRow,
+    TitleRow,
+    aware,
+    insert_or_skip,
+    utcnow,
+)
 from boz.errors import DiscBusy, DiscNotFound, JobHeld
 from boz.models import (
     Disc,
@@ -144,6 +153,13 @@ def save_titles(session: Session, disc_id: int, titles: Sequence[Title]) -> None
     session.flush()
 
 
+def disc_status(session: Session, disc_id: int) -> DiscStatus:
+    status = session.scalar(select(DiscRow.status).where(DiscRow.id == disc_id))
+    if status is None:
+        raise DiscNotFound(f"no disc with id {disc_id}: see `boz discs`")
+    return status
+
+
 def set_disc_status(
     session: Session,
     disc_id: int,
@@ -268,6 +284,9 @@ def heartbeat(
     return row.id
 
 
+ROLES = {"rip": "drive", "transcode": "transcode"}  # what a host's capabilities make it
+
+
 def list_hosts(session: Session, offline_after_s: float) -> list[Host]:
     """Hosts that ran work or watch drives; offline once their heartbeat is older than
     ``offline_after_s``, decided here at read time, so every reader in every process
@@ -285,20 +304,19 @@ def list_hosts(session: Session, offline_after_s: float) -> list[Host]:
     for host_id, kind, started, finished, duration in rows:
         done[host_id] = done.get(host_id, 0) + 1
         if kind is JobKind.transcode and started and finished and finished > started:
-            seconds = (claims.utc(finished) - claims.utc(started)).total_seconds()
+            seconds = (aware(finished) - aware(started)).total_seconds()
             speeds.setdefault(host_id, []).append(duration / seconds)
     hosts = []
     for row in session.scalars(
         select(HostRow).options(selectinload(HostRow.drives)).order_by(HostRow.name)
     ):
-        fresh = (now - claims.utc(row.last_heartbeat)).total_seconds() <= offline_after_s
-        roles = {"rip": "drive", "transcode": "transcode"}
+        fresh = (now - aware(row.last_heartbeat)).total_seconds() <= offline_after_s
         hosts.append(
             Host(
                 name=row.name,
-                roles=sorted({roles[c] for c in row.capabilities if c in roles}),
+                roles=sorted({ROLES[c] for c in row.capabilities if c in ROLES}),
                 status="online" if fresh and row.status != "offline" else "offline",
-                last_heartbeat=claims.utc(row.last_heartbeat),
+                last_heartbeat=aware(row.last_heartbeat),
                 drives=[d.device for d in row.drives],
                 encoders=list(row.encoders or []),
                 jobs_done=done.get(row.id, 0),
@@ -361,10 +379,8 @@ def _job(row: JobRow) -> Job:
 def _locked_job(session: Session, disc_id: int, title_id: int, kind: JobKind) -> JobRow:
     """The job row, created if missing, locked until the transaction ends (two processes
     deciding at once who runs a step must see each other)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
-        insert(JobRow)
+        insert_or_skip(session, JobRow)
         .values(disc_id=disc_id, title_id=title_id, kind=kind, status=JobStatus.pending)
         .on_conflict_do_nothing(index_elements=["title_id", "kind"])
     )
@@ -512,15 +528,24 @@ def list_jobs(session: Session, disc_id: int | None = None) -> list[Job]:
     return [_job(r) for r in session.scalars(query.order_by(JobRow.id))]
 
 
-def job_states(session: Session, disc_id: int) -> list[tuple[int, JobKind, JobStatus, str | None]]:
-    """(title index, kind, status, error) of every job of the disc's selected titles."""
+def selected_jobs(
+    session: Session, disc_id: int
+) -> tuple[list[int], list[tuple[int, JobKind, JobStatus, str | None]]]:
+    """The disc's selected title indices, and (index, kind, status, error) of their jobs:
+    one query, run after every job change."""
     rows = session.execute(
         select(TitleRow.index, JobRow.kind, JobRow.status, JobRow.error)
-        .join(TitleRow, TitleRow.id == JobRow.title_id)
+        .outerjoin(JobRow, JobRow.title_id == TitleRow.id)
         .where(TitleRow.disc_id == disc_id, TitleRow.selected.is_(True))
         .order_by(TitleRow.index)
     )
-    return [(i, k, st, e) for i, k, st, e in rows]
+    selected, jobs = [], []
+    for index, kind, status, error in rows:
+        if not selected or selected[-1] != index:
+            selected.append(index)
+        if kind is not None:
+            jobs.append((index, kind, status, error))
+    return selected, jobs
 
 
 # Seasons -----------------------------------------------------------------------------

@@ -19,10 +19,12 @@ from sqlalchemy import (
     Index,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from boz.models import DiscKind, DiscStatus, JobKind, JobStatus, PreviewStatus, TitleRole
 
@@ -37,6 +39,21 @@ NAMING_CONVENTION = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every time stored here is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def insert_or_skip(
+    session: Session, table: type[Base] | Table
+) -> sqlite.Insert | postgresql.Insert:
+    """An INSERT of the session's dialect that can skip rows already there
+    (``.on_conflict_do_nothing``): how a row is created by whichever of two racing
+    transactions comes first, then locked by both."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def _enum(cls: type[StrEnum]) -> Enum:

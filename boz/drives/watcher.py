@@ -88,13 +88,13 @@ class Watcher:
         """Free drives whose rips ended (eject on success if asked) and send the heartbeat."""
         for device, rip in list(self.active.items()):
             code = rip.process.poll()
-            released = self._drive_status(device) in ("ripped", "idle")
-            if code is None and not released:
+            drive = self._drive_status(device)
+            if code is None and drive not in ("ripped", "idle"):
                 continue
             del self.active[device]
             if code is None:
                 self.finishing.append(rip)
-            ok = code == 0 if code is not None else self._drive_status(device) == "ripped"
+            ok = code == 0 if code is not None else drive == "ripped"
             self._set_drive(device, "idle")
             outcome = "ok" if ok else "failed"
             log.info("rips on %s ended (%s; log %s)", device, outcome, rip.log_path)

@@ -47,8 +47,7 @@ def status_of(
 
 
 def roll_up(session: Session, disc_id: int) -> DiscStatus:
-    selected = [t.index for t in store.get_disc(session, disc_id).titles if t.selected]
-    status, error = status_of(selected, store.job_states(session, disc_id))
+    status, error = status_of(*store.selected_jobs(session, disc_id))
     store.set_disc_status(session, disc_id, status, error=error)
     return status
 
@@ -57,7 +56,7 @@ def fail(db: Database, disc_id: int, reason: str) -> None:
     """A failure outside the jobs (preview, approval); a job's own failure, already rolled
     up with its title and step, is kept as the more precise reason."""
     with db.session() as s:
-        if store.get_disc(s, disc_id).status is not DiscStatus.failed:
+        if store.disc_status(s, disc_id) is not DiscStatus.failed:
             store.set_disc_status(s, disc_id, DiscStatus.failed, error=reason)
 
 
