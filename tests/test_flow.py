@@ -44,7 +44,7 @@ def test_a_tv_disc_lands_as_playable_episodes(disc_factory, boz_home: Path) -> N
     assert {(j["title_index"], j["flow_run_id"]) for j in jobs if j["kind"] == "organize"} == set(
         by_title.items()
     )
-    assert not any((boz_home / "staging").rglob("*.mkv"))  # staging is cleaned up
+    assert not any((boz_home / "staging").iterdir())  # staging is cleaned up, folder and all
 
 
 def runs_of(result) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]

@@ -18,12 +18,12 @@ from pathlib import Path, PurePosixPath
 from boz.db import store
 from boz.db.engine import Database
 from boz.errors import LibraryConflict, NeedsDecision
-from boz.models import JobKind, Preview
+from boz.models import DiscStatus, JobKind, Preview
 from boz.pipeline import lifecycle
 from boz.pipeline.jobs import Runner, run_job
 from boz.pipeline.naming import destination
 from boz.pipeline.preview import build_preview
-from boz.pipeline.staging import clean_title
+from boz.pipeline.staging import clean_disc, clean_title
 from boz.pipeline.transcode import staged_input
 from boz.settings import Settings
 
@@ -108,6 +108,10 @@ def organize_title(
         work=work,
     )
     clean_title(settings.staging_dir, disc_id, title_index)
+    with db.session() as s:
+        done = store.disc_status(s, disc_id) is DiscStatus.done
+    if done:
+        clean_disc(settings.staging_dir, disc_id)
     return placed
 
 

@@ -60,7 +60,13 @@ def produce(target: Path, make: Callable[[Path], None]) -> Path:
 
 
 def clean_title(staging: Path, disc_id: int, title_index: int) -> None:
+    """The title's files only: the disc's next title may be ripping into its folder."""
     for f in disc_dir(staging, disc_id).glob(f"t{title_index:02d}.*"):
         f.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):  # other titles of the disc are still staged
+
+
+def clean_disc(staging: Path, disc_id: int) -> None:
+    """The disc's folder, once every title is in the library (removing it as soon as it was
+    empty raced the next rip, which had just made it)."""
+    with contextlib.suppress(OSError):  # a title left in staging, e.g. after a conflict
         disc_dir(staging, disc_id).rmdir()
