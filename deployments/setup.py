@@ -85,32 +85,30 @@ def ensure_reschedule_automation() -> list[str]:
     """A run of our deployments that crashed (its worker or host killed) goes back to
     Scheduled, and a worker of its pool runs it again: job claims and rows make the
     rerun finish the work without doing any of it twice."""
-    with get_client(sync_client=True) as client:
-        if client.read_automations_by_name(RESCHEDULE):
-            return [_created(False, f"automation {RESCHEDULE!r}")]
-    Automation(
-        name=RESCHEDULE,
-        description="Reschedule crashed runs of disc_to_library and transcode_title deployments",
-        trigger=EventTrigger(
-            expect={"prefect.flow-run.Crashed"},
-            match={"prefect.resource.id": "prefect.flow-run.*"},
-            match_related=[
-                {"prefect.resource.role": "flow", "prefect.resource.name": list(FLOWS)},
-                {"prefect.resource.role": "deployment"},
+    return _ensure_automation(
+        Automation(
+            name=RESCHEDULE,
+            description="Reschedule crashed runs of disc_to_library and transcode_title",
+            trigger=EventTrigger(
+                expect={"prefect.flow-run.Crashed"},
+                match={"prefect.resource.id": "prefect.flow-run.*"},
+                match_related=[
+                    {"prefect.resource.role": "flow", "prefect.resource.name": list(FLOWS)},
+                    {"prefect.resource.role": "deployment"},
+                ],
+                for_each={"prefect.resource.id"},
+                posture=Posture.Reactive,
+                threshold=1,
+            ),
+            actions=[
+                ChangeFlowRunState(
+                    state=StateType.SCHEDULED,
+                    name="Rescheduled",
+                    message="crashed: rescheduled by boz setup's automation",
+                )
             ],
-            for_each={"prefect.resource.id"},
-            posture=Posture.Reactive,
-            threshold=1,
-        ),
-        actions=[
-            ChangeFlowRunState(
-                state=StateType.SCHEDULED,
-                name="Rescheduled",
-                message="crashed: rescheduled by boz setup's automation",
-            )
-        ],
-    ).create()
-    return [_created(True, f"automation {RESCHEDULE!r}")]
+        )
+    )
 
 
 def ensure_zombie_automation() -> list[str]:
@@ -119,30 +117,40 @@ def ensure_zombie_automation() -> list[str]:
     180 s by default: 30 s on workers is a good choice), and then the automation above
     reschedules it."""
     beat = get_current_settings().flows.heartbeat_frequency or 180
-    with get_client(sync_client=True) as client:
-        if client.read_automations_by_name(ZOMBIES):
-            return [_created(False, f"automation {ZOMBIES!r}")]
     ended = {f"prefect.flow-run.{s}" for s in ("Completed", "Failed", "Cancelled", "Crashed")}
-    Automation(
-        name=ZOMBIES,
-        description=f"No heartbeat for {3 * beat} s: the run's process is gone",
-        trigger=EventTrigger(
-            after={"prefect.flow-run.heartbeat"},
-            expect={"prefect.flow-run.heartbeat", *ended},
-            match={"prefect.resource.id": "prefect.flow-run.*"},
-            match_related={"prefect.resource.role": "flow", "prefect.resource.name": list(FLOWS)},
-            for_each={"prefect.resource.id"},
-            posture=Posture.Proactive,
-            threshold=1,
-            within=timedelta(seconds=3 * beat),
-        ),
-        actions=[
-            ChangeFlowRunState(
-                state=StateType.CRASHED, message="no heartbeat: its process or host is gone"
-            )
-        ],
-    ).create()
-    return [_created(True, f"automation {ZOMBIES!r}")]
+    return _ensure_automation(
+        Automation(
+            name=ZOMBIES,
+            description=f"No heartbeat for {3 * beat} s: the run's process is gone",
+            trigger=EventTrigger(
+                after={"prefect.flow-run.heartbeat"},
+                expect={"prefect.flow-run.heartbeat", *ended},
+                match={"prefect.resource.id": "prefect.flow-run.*"},
+                match_related={
+                    "prefect.resource.role": "flow",
+                    "prefect.resource.name": list(FLOWS),
+                },
+                for_each={"prefect.resource.id"},
+                posture=Posture.Proactive,
+                threshold=1,
+                within=timedelta(seconds=3 * beat),
+            ),
+            actions=[
+                ChangeFlowRunState(
+                    state=StateType.CRASHED, message="no heartbeat: its process or host is gone"
+                )
+            ],
+        )
+    )
+
+
+def _ensure_automation(automation: Automation) -> list[str]:
+    """Create ``automation`` unless one of its name exists (operators may have edited it)."""
+    with get_client(sync_client=True) as client:
+        if client.read_automations_by_name(automation.name):
+            return [_created(False, f"automation {automation.name!r}")]
+    automation.create()
+    return [_created(True, f"automation {automation.name!r}")]
 
 
 def deploy(checkout: Path) -> list[str]:
