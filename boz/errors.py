@@ -44,6 +44,14 @@ class NoSpace(BozError):
     """The staging or library filesystem is full; retrying will not help until space is freed."""
 
 
+class SourceDamaged(BozError):
+    """A ripped or source title is shorter than it declares or does not decode cleanly."""
+
+
+class LibraryUnwritable(BozError):
+    """The library or staging folder cannot be written by this host."""
+
+
 class NoDisc(BozError):
     """The drive or image holds no readable disc."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import (
@@ -19,6 +20,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from boz.media.profiles import Profile
 
 DEFAULT_HOME = "~/.boz-ripper"
 
@@ -55,6 +58,30 @@ class Settings(BaseSettings):
     video_encoder: str = "libx264"
     crf: int = Field(default=20, ge=0, le=51)
     x264_preset: str = "medium"
+    profile: str = Field(default="default", description="the transcode profile of a run")
+    profiles: dict[str, Profile] = Field(
+        default_factory=dict,
+        description="named profiles; 'default' is built from video_encoder/crf/x264_preset "
+        "and 'copy' only remuxes, unless defined here",
+    )
+    fit_deinterlace: bool = Field(default=True, description="bwdif when idet finds interlacing")
+    fit_telecine: bool = Field(default=True, description="restore 23.976 film from telecine")
+    fit_crop: bool = Field(default=True, description="crop black bars found at every sample")
+    hardware_encoders: list[str] = Field(
+        default_factory=lambda: [
+            "h264_nvenc", "hevc_nvenc", "av1_nvenc",
+            "h264_qsv", "hevc_qsv", "av1_qsv",
+            "h264_vaapi", "hevc_vaapi", "av1_vaapi",
+        ],
+        description="candidates tried by a one-second encode; the ones that work are usable",
+    )  # fmt: skip
+    vaapi_device: str = "/dev/dri/renderD128"
+    verify_decode: bool = Field(default=False, description="decode every output in full")
+    keep_extras: bool = Field(default=True, description="select extras of min_title_seconds+")
+    collision: Literal["skip", "keep-both", "replace"] = Field(
+        default="skip", description="a different file already at a title's library name"
+    )
+    library_ids: bool = Field(default=False, description="[tvdbid-N] in show folders")
     stall_seconds: float = Field(default=120.0, gt=0, description="kill a tool silent this long")
     makemkvcon: str | None = Field(default=None, description="default: makemkvcon on PATH")
     makemkv_minlength: int = Field(default=120, ge=0, description="--minlength for info and mkv")

@@ -41,6 +41,17 @@ class TitleRole(StrEnum):
     skipped = "skipped"
 
 
+class ExtraKind(StrEnum):
+    """The kinds of extra that Plex and Jellyfin both read, each from its own subfolder."""
+
+    featurette = "featurette"
+    deleted_scene = "deleted_scene"
+    behind_the_scenes = "behind_the_scenes"
+    interview = "interview"
+    trailer = "trailer"
+    other = "other"
+
+
 class Stream(BaseModel):
     """One track of a title as MakeMKV reports it (SINFO)."""
 
@@ -79,6 +90,7 @@ class Title(BaseModel):
     selected: bool = False
     episodes: list[int] = Field(default_factory=list)
     episode_names: list[str] = Field(default_factory=list, description="from TheTVDB, if known")
+    extra_kind: ExtraKind | None = Field(default=None, description="for extras; None: other")
 
 
 class Disc(BaseModel):
@@ -94,6 +106,7 @@ class Disc(BaseModel):
     season: int | None = None
     movie_title: str | None = None
     year: int | None = None
+    tvdb_id: int | None = Field(default=None, description="TheTVDB's series or movie id")
     approval_flow_run_id: str | None = None
     scan_minlength: int | None = None
     drive_id: int | None = None

@@ -59,6 +59,7 @@ def _title(row: TitleRow) -> Title:
         selected=row.selected,
         episodes=[e.number for e in row.episodes],
         episode_names=[e.name for e in row.episodes if e.name],
+        extra_kind=row.extra_kind,
     )
 
 
@@ -76,6 +77,7 @@ def _disc(row: DiscRow) -> Disc:
         season=row.season,
         movie_title=row.movie_title,
         year=row.year,
+        tvdb_id=row.tvdb_id,
         approval_flow_run_id=row.approval_flow_run_id,
         scan_minlength=row.scan_minlength,
         drive_id=row.drive_id,

@@ -129,6 +129,7 @@ class DiscRow(Claimable, Base):
     show: Mapped[str | None] = mapped_column(String(255))
     season: Mapped[int | None]
     movie_title: Mapped[str | None] = mapped_column(String(255))
+    tvdb_id: Mapped[int | None]
     year: Mapped[int | None]
     drive_id: Mapped[int | None] = mapped_column(
         ForeignKey("drives.id", ondelete="SET NULL"), index=True
@@ -174,6 +175,7 @@ class TitleRow(Base):
     streams: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
     role: Mapped[TitleRole | None] = mapped_column(_enum(TitleRole))
     selected: Mapped[bool] = mapped_column(default=False)
+    extra_kind: Mapped[str | None] = mapped_column(String(32))
 
     disc: Mapped[DiscRow] = relationship(back_populates="titles")
     episodes: Mapped[list[EpisodeRow]] = relationship(
@@ -198,6 +200,7 @@ class JobRow(Claimable, Base):
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
     output_path: Mapped[str | None] = mapped_column(Text)
     output_size: Mapped[int | None] = mapped_column(BigInteger)
+    details: Mapped[dict[str, object] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
