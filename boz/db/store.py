@@ -568,3 +568,30 @@ def list_seasons(session: Session) -> list[Season]:
         )
         for r in rows
     ]
+
+
+def _job_row(session: Session, disc_id: int, title_index: int, kind: JobKind) -> JobRow | None:
+    return session.scalar(
+        select(JobRow)
+        .join(TitleRow, TitleRow.id == JobRow.title_id)
+        .where(TitleRow.disc_id == disc_id, TitleRow.index == title_index, JobRow.kind == kind)
+    )
+
+
+def job_details(
+    session: Session, disc_id: int, title_index: int, kind: JobKind
+) -> dict[str, object]:
+    """What a step detected and did (or is doing), as it recorded it; empty if nothing."""
+    row = _job_row(session, disc_id, title_index, kind)
+    return dict(row.details or {}) if row is not None else {}
+
+
+def record_job_details(
+    session: Session, disc_id: int, title_index: int, kind: JobKind, **details: object
+) -> None:
+    """Merge ``details`` (JSON values) into the step's job row, which must exist: the
+    step's claim made it."""
+    row = _job_row(session, disc_id, title_index, kind)
+    if row is None:
+        raise DiscNotFound(f"disc {disc_id} title {title_index} has no {kind.value} job")
+    row.details = {**(row.details or {}), **details}
