@@ -14,6 +14,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
 from boz.db.engine import open_database
+from boz.media.encoders import usable_encoders
 from boz.models import Decision, Disc, Preview, RipRequest
 from boz.pipeline import detect, organize, rip, transcode
 from boz.pipeline.preview import Planner
@@ -79,7 +80,7 @@ def encode_title(disc_id: int, title_index: int, settings: Settings) -> Path:
         settings,
         disc_id,
         title_index,
-        current_runner(settings, encoders=(settings.video_encoder,)),
+        current_runner(settings, encoders=usable_encoders(settings).usable),
         on_progress=_progress_logger("transcode", title_index),
     )
 

@@ -278,8 +278,8 @@ def heartbeat(
         session.add(row)
     else:
         row.capabilities = sorted(set(row.capabilities) | set(capabilities))
-        if encoders:
-            row.encoders = sorted(set(row.encoders or []) | set(encoders))
+        if encoders:  # the host's latest trials: an encoder that stopped working goes
+            row.encoders = sorted(encoders)
     row.status = "online"
     row.last_heartbeat = utcnow()
     session.flush()
