@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -37,3 +38,7 @@ class Job(BaseModel):
     created: datetime | None = None
     started: datetime | None = None
     finished: datetime | None = None
+    details: dict[str, Any] = Field(
+        default_factory=dict,
+        description="what the step found and did (source checks, fit, placement)",
+    )

@@ -90,5 +90,8 @@ def organize_title(disc_id: int, title_index: int, settings: Settings) -> Path:
     placed = organize.organize_title(
         open_database(settings.db_url), settings, disc_id, title_index, current_runner(settings)
     )
-    get_run_logger().info("title %d -> %s", title_index, placed)
-    return placed
+    if placed.note:
+        get_run_logger().warning("title %d: %s", title_index, placed.note)
+    else:
+        get_run_logger().info("title %d -> %s", title_index, placed.path)
+    return placed.path

@@ -153,10 +153,9 @@ def test_run_input_is_validated_by_the_server(disc_factory, boz_home: Path) -> N
     assert json.loads(run_boz("discs", "--json").stdout)[0]["status"] == "done"
 
 
-def test_a_tool_failure_is_retried_and_a_conflict_is_not(
+def test_a_tool_failure_is_retried_and_a_collision_is_skipped(
     disc_factory, boz_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from boz.errors import LibraryConflict
     from boz.flows.disc_to_library import disc_to_library
     from boz.models import RipRequest
 
@@ -178,16 +177,17 @@ def test_a_tool_failure_is_retried_and_a_conflict_is_not(
     squatter.parent.mkdir(parents=True)
     squatter.write_bytes(b"somebody else's file")
 
-    with pytest.raises(LibraryConflict, match="already exists and differs; not overwriting"):
-        disc_to_library(str(disc_factory("SAMPLE_SHOW_S1_D1")), RipRequest(auto_approve=True))
+    disc_to_library(str(disc_factory("SAMPLE_SHOW_S1_D1")), RipRequest(auto_approve=True))
 
     jobs = {(j["title_index"], j["kind"]): j for j in boz_json("jobs")}
     assert jobs[(0, "rip")]["attempts"] == 2 and jobs[(0, "rip")]["status"] == "done"
-    assert jobs[(1, "organize")]["attempts"] == 1 and jobs[(1, "organize")]["status"] == "failed"
+    skipped = jobs[(1, "organize")]
+    assert skipped["attempts"] == 1 and skipped["status"] == "done"  # BOZ_COLLISION=skip
+    assert skipped["details"]["outcome"] == "skipped"
+    assert "already holds a different file" in skipped["details"]["note"]
     assert squatter.read_bytes() == b"somebody else's file"
-    assert list((boz_home / "staging").rglob("t01.transcoded.mkv"))  # the new file is kept
-    [disc] = boz_json("discs")
-    assert disc["status"] == "failed" and "not overwriting" in disc["error"]
+    assert library_files(boz_home) == EPISODES[:3]  # E01, E03 placed; E02 is the squatter
+    assert boz_json("discs")[0]["status"] == "done"
 
 
 def test_approval_after_the_pause_timed_out_rips_from_the_stored_preview(

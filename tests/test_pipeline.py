@@ -38,9 +38,9 @@ def test_each_step_run_twice_does_the_work_once(disc_factory, boz_home: Path) ->
         assert store.get_disc(s, disc.id).status is DiscStatus.ripping  # titles 1, 2 to rip
     encoded = transcode.transcode_title(db, settings, disc.id, 0, runner)
     assert transcode.transcode_title(db, settings, disc.id, 0, runner) == encoded
-    placed = organize.organize_title(db, settings, disc.id, 0, runner)
+    placed = organize.organize_title(db, settings, disc.id, 0, runner).path
     assert placed == settings.library_dir / "TV/Sample Show/Season 01/Sample Show - S01E01.mkv"
-    assert organize.organize_title(db, settings, disc.id, 0, runner) == placed
+    assert organize.organize_title(db, settings, disc.id, 0, runner).path == placed
 
     with db.session() as s:
         jobs = store.list_jobs(s, disc.id)

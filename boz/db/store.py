@@ -375,6 +375,7 @@ def _job(row: JobRow) -> Job:
         created=row.created_at,
         started=row.started_at,
         finished=row.finished_at,
+        details=dict(row.details or {}),
     )
 
 
