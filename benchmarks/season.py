@@ -62,8 +62,9 @@ from pathlib import Path
 from typing import Any
 
 from boz.deployments.local_server import start, stop
-from boz.media.commands import transcode_args
+from boz.media.probe import probe
 from boz.media.runner import run_ffmpeg
+from boz.pipeline.transcode import plan
 from boz.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,8 +192,8 @@ def _fake_rip(capture: Path, out: Path, scale: float, delay: float) -> tuple[flo
 def _transcode(ripped: Path, wrapper: Path, preset: str, settings: Settings) -> tuple[float, float]:
     """Wall and CPU seconds of the transcode the pipeline would run."""
     target = ripped.with_name("transcoded.mkv")
-    args = transcode_args(ripped, target, ffmpeg_path=str(wrapper), encoder=settings.video_encoder,
-                          crf=settings.crf, preset=preset)  # fmt: skip
+    tuned = settings.model_copy(update={"ffmpeg": str(wrapper), "x264_preset": preset})
+    args = plan(tuned, probe(ripped, count_packets=True), target).args
     began, cpu = time.perf_counter(), _children_cpu()
     run_ffmpeg(args, stall_seconds=120)
     return time.perf_counter() - began, _children_cpu() - cpu

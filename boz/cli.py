@@ -110,12 +110,19 @@ def rip(
     again: Annotated[
         bool, typer.Option("--again", help="Rip a disc that was ripped before.")
     ] = False,
+    profile: Annotated[
+        str | None,
+        typer.Option(help="Transcode profile (BOZ_PROFILES); default: BOZ_PROFILE, 'default'."),
+    ] = None,
 ) -> None:
     """Rip a disc into the library: preview, approval, rip, transcode, organize."""
+    from boz.media.profiles import resolve
     from boz.models import RipRequest
     from boz.sources import open_source
 
     settings = _settings(library)
+    if profile is not None and not settings.transcode_deployment:
+        resolve(settings, profile)  # a typo fails now, not after the first rip
     _database(settings)
     spec = open_source(source, settings).spec
     request = RipRequest(
@@ -127,6 +134,7 @@ def rip(
         library=str(library.resolve()) if library else None,
         auto_approve=yes,
         again=again,
+        profile=profile,
     )
     from prefect.exceptions import FlowPauseTimeout
 

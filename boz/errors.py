@@ -80,6 +80,11 @@ class LibraryConflict(BozError):
     """A different file already sits at the destination; we never overwrite."""
 
 
+class BadProfile(BozError):
+    """The run's transcode profile is not defined, or the encoder settings the default
+    profile is built from name no codec we can encode."""
+
+
 class NeedsDecision(BozError):
     """The preview cannot proceed without the operator (unknown kind, no show)."""
 

@@ -32,7 +32,7 @@ def disc_to_library(
     db = open_database(settings.db_url)
     disc_id = resume.disc_id if resume else detect_disc(source, settings).id
     assert disc_id is not None
-    handoff = Handoff(settings, request.library)
+    handoff = Handoff(settings, request.library, request.profile)
     notes: list[str] = []
     try:
         with lifecycle.owning(db, disc_id, current_runner(settings)):

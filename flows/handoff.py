@@ -24,9 +24,10 @@ from boz.tasks.runtime import run_ended
 
 
 class Handoff:
-    def __init__(self, settings: Settings, library: str | None) -> None:
+    def __init__(self, settings: Settings, library: str | None, profile: str | None) -> None:
         self.settings = settings
         self.library = library
+        self.profile = profile
         self.deployment = settings.transcode_deployment
         inline = self.deployment or settings.transcode_slots == 0
         self.pool = None if inline else ThreadPoolExecutor(settings.transcode_slots, "transcode")
@@ -47,17 +48,21 @@ class Handoff:
                 key = store.handoff_key(s, disc_id, title_index, flow_run.get_id())
             run = run_deployment(
                 self.deployment,
-                parameters={"disc_id": disc_id, "title_index": title_index},
+                parameters={
+                    "disc_id": disc_id,
+                    "title_index": title_index,
+                    **({"profile": self.profile} if self.profile else {}),
+                },
                 timeout=0,
                 idempotency_key=f"boz-transcode-{key}",
             )
             get_run_logger().info("title %d: transcode run %s", title_index, run.name)
         elif self.pool is None:
-            transcode_title(disc_id, title_index, self.library)
+            transcode_title(disc_id, title_index, self.library, self.profile)
         else:
             context = contextvars.copy_context()  # the child run's parent is this flow run
             future = self.pool.submit(
-                context.run, transcode_title, disc_id, title_index, self.library
+                context.run, transcode_title, disc_id, title_index, self.library, self.profile
             )
             self.futures.append(future)
 

@@ -18,6 +18,9 @@ class RipRequest(BaseModel):
     library: str | None = Field(default=None, description="library folder for this run")
     auto_approve: bool = Field(default=False, description="approve the proposal without pausing")
     again: bool = Field(default=False, description="rip a disc that was ripped before")
+    profile: str | None = Field(
+        default=None, description="transcode profile; none: each transcode host's BOZ_PROFILE"
+    )
 
 
 class Decision(BaseModel):

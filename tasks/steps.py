@@ -74,7 +74,9 @@ def rip_title(disc_id: int, title_index: int, settings: Settings) -> Path:
 
 
 @task(name="transcode", cache_policy=NONE, **_retrying)
-def encode_title(disc_id: int, title_index: int, settings: Settings) -> Path:
+def encode_title(
+    disc_id: int, title_index: int, settings: Settings, profile: str | None = None
+) -> Path:
     return transcode.transcode_title(
         open_database(settings.db_url),
         settings,
@@ -82,6 +84,8 @@ def encode_title(disc_id: int, title_index: int, settings: Settings) -> Path:
         title_index,
         current_runner(settings, encoders=usable_encoders(settings).usable),
         on_progress=_progress_logger("transcode", title_index),
+        profile=profile,
+        log=get_run_logger().info,
     )
 
 

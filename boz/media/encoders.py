@@ -24,10 +24,10 @@ from pathlib import Path
 
 from boz.errors import ToolFailed, ToolMissing, ToolStalled
 from boz.media.probe import tool_missing
+from boz.media.profiles import SOFTWARE_ENCODERS as SOFTWARE
 from boz.process import run_lines
 from boz.settings import Settings
 
-SOFTWARE = {"h264": "libx264", "hevc": "libx265", "av1": "libsvtav1"}
 HARDWARE_APIS = ("nvenc", "qsv", "vaapi")  # the order a profile asking for hardware gets
 # Hardware encoders refuse frames under a minimum size that varies by GPU, so the trial
 # picture is larger than software would need.
