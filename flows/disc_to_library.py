@@ -16,7 +16,13 @@ from boz.pipeline.organize import disc_outcome
 from boz.settings import Settings
 from boz.tasks.approval import await_approval
 from boz.tasks.runtime import current_runner
-from boz.tasks.steps import decide_disc, detect_disc, preview_disc, rip_title
+from boz.tasks.steps import (
+    decide_disc,
+    detect_disc,
+    preflight_titles,
+    preview_disc,
+    rip_title,
+)
 
 
 @flow(name="disc_to_library", flow_run_name="{source}")
@@ -46,6 +52,7 @@ def disc_to_library(
                 plan = await_approval(proposal, request.auto_approve, settings)
             if plan.disc.status is DiscStatus.rejected:
                 return plan
+            preflight_titles(plan.to_rip, settings, request.profile)
             ripped = False
             try:
                 for title in plan.to_rip:

@@ -15,8 +15,9 @@ from prefect.cache_policies import NONE
 
 from boz.db.engine import open_database
 from boz.media.encoders import usable_encoders
-from boz.models import Decision, Disc, Preview, RipRequest
-from boz.pipeline import detect, organize, rip, transcode
+from boz.media.profiles import resolve
+from boz.models import Decision, Disc, Preview, RipRequest, Title
+from boz.pipeline import detect, organize, preflight, rip, transcode
 from boz.pipeline.preview import Planner
 from boz.render import preview_text
 from boz.settings import Settings
@@ -58,6 +59,18 @@ def preview_disc(disc_id: int, request: RipRequest, settings: Settings) -> Previ
 def decide_disc(disc_id: int, decision: Decision, settings: Settings) -> Preview:
     """The operator's decision on a stored preview (from ``boz approve`` after a timeout)."""
     return Planner.for_settings(settings, open_database(settings.db_url)).decide(disc_id, decision)
+
+
+@task(name="preflight", cache_policy=NONE)
+def preflight_titles(titles: list[Title], settings: Settings, profile: str | None) -> None:
+    """Before the first rip. Another host's transcodes file the titles with a deployment,
+    so this host checks the library only when it files them itself."""
+    preflight.check(
+        settings,
+        titles,
+        resolve(settings, profile),
+        library=not settings.transcode_deployment,
+    )
 
 
 @task(name="rip", cache_policy=NONE, **_retrying)

@@ -24,7 +24,7 @@ from boz.models import Disc, DiscKind, JobKind, JobStatus, RipRequest, Title, Ti
 from boz.pipeline import detect, organize, preview, rip, transcode
 from boz.pipeline.jobs import Runner
 from boz.pipeline.naming import MAX_COMPONENT_BYTES, destination
-from boz.pipeline.organize import Identity, Outcome, check_writable, place
+from boz.pipeline.organize import Identity, Outcome, place
 from boz.settings import Settings
 
 DEST = PurePosixPath("TV/Show/Season 01/Show - S01E01.mkv")
@@ -388,23 +388,6 @@ def test_an_unwritable_library_says_which_folder_and_what_to_do(
     assert f"library folder {library / DEST.parent} ({os.strerror(code)})" in message
     assert "BOZ_LIBRARY" in message and "\n" not in message
     assert staged.exists()
-
-
-def test_check_writable_leaves_nothing_behind(tmp_path: Path) -> None:
-    folder = tmp_path / "new" / "library"
-    check_writable(folder)
-    assert folder.is_dir() and _names(folder) == []
-
-
-def test_check_writable_refuses_a_read_only_library(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def read_only(**kwargs: object) -> None:
-        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
-
-    monkeypatch.setattr(tempfile, "mkstemp", read_only)
-    with pytest.raises(LibraryUnwritable, match=f"library folder {tmp_path} "):
-        check_writable(tmp_path)
 
 
 # --- through the job -----------------------------------------------------------------

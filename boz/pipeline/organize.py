@@ -99,16 +99,6 @@ class Placed:
     note: str | None = None
 
 
-def check_writable(folder: Path) -> None:
-    """Fail before the first rip, not hours later at organize, when this host cannot
-    write the library: create (and remove) a probe file in ``folder``."""
-    with _library_errors(folder, "a probe file"):
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".boz-probe-", dir=folder)
-        os.close(fd)
-        os.unlink(probe)
-
-
 def place(
     staged: Path,
     library: Path,

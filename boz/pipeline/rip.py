@@ -1,15 +1,25 @@
-"""Rip: one title from the source into staging, verified before it counts as ripped."""
+"""Rip: one title from the source into staging, verified before it counts as ripped.
+
+A rip counts only once it is as long as its disc declared and demuxes cleanly: a damaged
+read fails the title here (SourceDamaged), before anything is transcoded or filed. What the
+check read (packet and stream counts, chapters, the real duration) stays with the rip's job
+so the transcode does not demux the file again. A full disk is NoSpace, which is never
+retried: a raw OSError would be.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 
 from boz.db import store
 from boz.db.engine import Database
+from boz.errors import NoSpace
 from boz.media.runner import ProgressCallback
+from boz.media.verify import source_details, verify_source
 from boz.models import JobKind
 from boz.pipeline import staging
 from boz.pipeline.jobs import Runner, run_job
@@ -47,8 +57,27 @@ def rip_title(
         def read(part: Path) -> None:
             with drive_slot(source.spec):
                 source.rip(title, part, on_progress=on_progress)
+            info = verify_source(
+                part,
+                declared_duration_s=title.duration_s,
+                ffprobe=settings.ffprobe,
+                title_label=f"title {title.index} ({title.name})",
+                stall_seconds=settings.stall_seconds,
+            )
+            with db.session() as s:
+                store.record_job_details(
+                    s, disc_id, title_index, JobKind.rip, **source_details(info)
+                )
 
-        return staging.produce(target, read)
+        try:
+            return staging.produce(target, read)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            raise NoSpace(
+                f"BOZ_STAGING {root} is full on host {settings.host_name} ({exc.strerror}): "
+                "free space there or set BOZ_STAGING"
+            ) from exc
 
     return run_job(
         db,

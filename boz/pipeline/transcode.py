@@ -21,7 +21,7 @@ from boz.media.encoders import EncoderChoice, choose, usable_encoders
 from boz.media.probe import MediaInfo, probe
 from boz.media.profiles import KeptStreams, Profile, kept_streams, resolve
 from boz.media.runner import ProgressCallback, run_ffmpeg
-from boz.media.verify import verify_output
+from boz.media.verify import source_info_from_details, verify_output
 from boz.models import JobKind
 from boz.pipeline import staging
 from boz.pipeline.jobs import Runner, run_job
@@ -64,7 +64,12 @@ def transcode_title(
 
     def make(part: Path) -> None:
         ripped = staged_input(db, settings, disc_id, title_index, JobKind.rip)
-        source = probe(ripped, ffprobe=settings.ffprobe, count_packets=True)
+        with db.session() as s:
+            found = store.job_details(s, disc_id, title_index, JobKind.rip)
+        # The rip's check demuxed it already; a rip without that record is probed here.
+        source = source_info_from_details(found, ripped) or probe(
+            ripped, ffprobe=settings.ffprobe, count_packets=True
+        )
         chosen = plan(settings, source, part, name)
         with db.session() as s:
             store.record_job_details(s, disc_id, title_index, JobKind.transcode, **chosen.details())
@@ -76,7 +81,15 @@ def transcode_title(
             expected_duration_s=source.duration_s,
             on_progress=on_progress,
         )
-        verify_output(part, chosen.expected, ffprobe=settings.ffprobe, video_streams=1)
+        verify_output(
+            part,
+            chosen.expected,
+            ffprobe=settings.ffprobe,
+            ffmpeg=settings.ffmpeg,
+            video_streams=1,
+            decode=settings.verify_decode,
+            stall_seconds=settings.stall_seconds,
+        )
 
     return run_job(
         db,
