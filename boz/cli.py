@@ -7,22 +7,33 @@ with a non-zero exit; tracebacks stay in the Prefect run logs.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import json
 import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
+from uuid import uuid4
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from boz.errors import ApprovalTimedOut, BozError, PrefectUnavailable
 from boz.render import print_preview
 from boz.settings import Settings
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from boz.db.engine import Database
+    from boz.models import Decision
+    from boz.tasks.progress import StepProgress
 
 app = typer.Typer(
     help="Insert a disc, get correctly named, transcoded files in your media library.",
@@ -37,6 +48,13 @@ app.add_typer(server_app, name="server")
 
 out = Console()
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON on stdout, nothing else.")]
+ProgressFlag = Annotated[
+    bool | None,
+    typer.Option(
+        "--progress/--no-progress",
+        help="Bars for the rips and transcodes, under the log (default: when it is a terminal).",
+    ),
+]
 
 
 def _settings(library: Path | None = None) -> Settings:
@@ -86,10 +104,94 @@ class _NoTracebacks(logging.Filter):
         return True
 
 
+def _prefect_consoles() -> list[logging.Handler]:
+    return [h for h in logging.getLogger().handlers if type(h).__name__ == "PrefectConsoleHandler"]
+
+
 def _quiet_tracebacks() -> None:
-    for handler in logging.getLogger().handlers:
-        if type(handler).__name__ == "PrefectConsoleHandler":
-            handler.addFilter(_NoTracebacks())
+    for handler in _prefect_consoles():
+        handler.addFilter(_NoTracebacks())
+
+
+def _log_console() -> Console:
+    """Where Prefect prints run logs (stderr): bars drawn on the same console keep its log
+    lines above them, and stdout keeps only the result."""
+    handlers = _prefect_consoles()
+    return handlers[0].console if handlers else Console(stderr=True)  # type: ignore[attr-defined]
+
+
+class ProgressBars:
+    """A bar per rip and transcode of one run and its child runs, read from their Prefect
+    progress artifacts: a transcode on another host reaches this terminal no other way."""
+
+    def __init__(self, console: Console) -> None:
+        self.bars = Progress(
+            # Colours, not rich's theme names: Prefect's console has a theme of its own.
+            BarColumn(
+                style="grey23",
+                complete_style="magenta",
+                finished_style="green",
+                pulse_style="magenta",
+            ),
+            TextColumn("{task.description}", markup=False),
+            console=console,
+            refresh_per_second=4,
+            redirect_stdout=False,  # stdout is for the result, even while the bars show
+        )
+        self.shown: dict[UUID, TaskID] = {}
+
+    def show(self, steps: list[StepProgress]) -> None:
+        for step in steps:
+            if step.task_run_id not in self.shown:
+                self.shown[step.task_run_id] = self.bars.add_task(step.description, total=100)
+            bar = self.shown[step.task_run_id]
+            self.bars.update(bar, completed=step.percent, description=step.description)
+
+    @contextlib.contextmanager
+    def following(self, tag: str, every_s: float = 1.0) -> Iterator[None]:
+        """Poll the runs tagged ``tag`` until the block ends, then once more for the end."""
+        from prefect import get_client
+
+        from boz.tasks.progress import runs_progress
+
+        stop = threading.Event()
+
+        def poll() -> None:
+            # The run goes on without its bars: no API error reaches it from here.
+            with contextlib.suppress(Exception), get_client(sync_client=True) as client:
+                while True:
+                    ended = stop.wait(every_s)
+                    with contextlib.suppress(Exception):
+                        self.show(runs_progress(client, tag))
+                    if ended:
+                        return
+
+        # The thread runs in this context: it holds the API address _prefect() chose.
+        thread = threading.Thread(
+            target=contextvars.copy_context().run, args=(poll,), name="progress", daemon=True
+        )
+        with self.bars:
+            thread.start()
+            try:
+                yield
+            finally:
+                stop.set()
+                thread.join(timeout=30)
+
+
+@contextlib.contextmanager
+def _watching(wanted: bool | None) -> Iterator[None]:
+    """Progress bars for the flow run started in the block (tagged so that they find it),
+    if ``wanted``; by default when Prefect's log goes to a terminal."""
+    console = _log_console()
+    if not (console.is_terminal if wanted is None else wanted):
+        yield
+        return
+    from prefect import tags
+
+    tag = f"boz-progress-{uuid4().hex[:12]}"
+    with tags(tag), ProgressBars(console).following(tag):
+        yield
 
 
 @app.command()
@@ -114,6 +216,7 @@ def rip(
         str | None,
         typer.Option(help="Transcode profile (BOZ_PROFILES); default: BOZ_PROFILE, 'default'."),
     ] = None,
+    progress: ProgressFlag = None,
 ) -> None:
     """Rip a disc into the library: preview, approval, rip, transcode, organize."""
     from boz.media.profiles import resolve
@@ -146,7 +249,8 @@ def rip(
                       f"at {url.removesuffix('/api')}")  # fmt: skip
         _quiet_tracebacks()
         try:
-            result = disc_to_library(spec, request)
+            with _watching(progress):
+                result = disc_to_library(spec, request)
         except FlowPauseTimeout:
             raise ApprovalTimedOut(
                 f"nobody answered within {settings.approval_timeout_seconds} s; the disc stays "
@@ -219,12 +323,14 @@ def approve(
     library: Annotated[
         Path | None, typer.Option(help="Library for a new run, if the paused one is gone.")
     ] = None,
+    progress: ProgressFlag = None,
 ) -> None:
     """Approve a disc waiting for approval, with optional edits; its run resumes (or, if it
     timed out, a new run rips the disc from its stored preview)."""
     _resume(
         disc_id,
         library,
+        progress=progress,
         approve=True,
         titles=_titles(titles),
         show=show,
@@ -241,7 +347,9 @@ def reject(disc_id: Annotated[int, typer.Argument(help="The disc's id (boz discs
     _resume(disc_id, None, approve=False)
 
 
-def _resume(disc_id: int, library: Path | None, **changes: object) -> None:
+def _resume(
+    disc_id: int, library: Path | None, *, progress: bool | None = None, **changes: object
+) -> None:
     """Answer the paused run when its process is alive; otherwise (timed out, killed) act
     on the stored preview in a new run, never beside a live one."""
     from uuid import UUID
@@ -285,14 +393,20 @@ def _resume(disc_id: int, library: Path | None, **changes: object) -> None:
         out.print(f"run {flow_run_id} is no longer waiting ({gone}); disc {disc_id} {verb} "
                   "from its stored preview", soft_wrap=True)  # fmt: skip
         if decision.approve:
-            _rip_stored(database, disc_id, decision, library)
+            _rip_stored(database, disc_id, decision, library, progress)
         else:
             from boz.pipeline.preview import Planner
 
             Planner.for_settings(settings, database).decide(disc_id, decision)
 
 
-def _rip_stored(database, disc_id: int, decision, library: Path | None) -> None:  # type: ignore[no-untyped-def]
+def _rip_stored(
+    database: Database,
+    disc_id: int,
+    decision: Decision,
+    library: Path | None,
+    progress: bool | None,
+) -> None:
     """A new run that rips what the operator approved, without reading the disc again."""
     from boz.db import store
     from boz.flows.disc_to_library import disc_to_library
@@ -302,7 +416,10 @@ def _rip_stored(database, disc_id: int, decision, library: Path | None) -> None:
         source = store.get_disc(s, disc_id).source
     _quiet_tracebacks()
     request = RipRequest(auto_approve=True, library=str(library.resolve()) if library else None)
-    result = disc_to_library(source, request, StoredDecision(disc_id=disc_id, decision=decision))
+    with _watching(progress):
+        result = disc_to_library(
+            source, request, StoredDecision(disc_id=disc_id, decision=decision)
+        )
     print_preview(out, result)
 
 

@@ -55,9 +55,10 @@ def disc_to_library(
             preflight_titles(plan.to_rip, settings, request.profile)
             ripped = False
             try:
-                for title in plan.to_rip:
-                    rip_title(disc_id, title.index, settings)
-                    handoff.submit(disc_id, title.index)
+                for n, title in enumerate(plan.to_rip, start=1):
+                    position = (n, len(plan.to_rip))  # "title 2 of 3" in the progress
+                    rip_title(disc_id, title.index, settings, position)
+                    handoff.submit(disc_id, title.index, position)
                 ripped = True
             finally:
                 lifecycle.drive_free(db, disc_id, ripped=ripped)

@@ -38,7 +38,9 @@ class Handoff:
                 self.deployment,
             )
 
-    def submit(self, disc_id: int, title_index: int) -> None:
+    def submit(
+        self, disc_id: int, title_index: int, position: tuple[int, int] | None = None
+    ) -> None:
         if self.deployment:
             me = claims.Holder.this_process(self.settings.host_name)
             with open_database(self.settings.db_url).session() as s:
@@ -52,17 +54,24 @@ class Handoff:
                     "disc_id": disc_id,
                     "title_index": title_index,
                     **({"profile": self.profile} if self.profile else {}),
+                    **({"position": list(position)} if position else {}),
                 },
                 timeout=0,
                 idempotency_key=f"boz-transcode-{key}",
             )
             get_run_logger().info("title %d: transcode run %s", title_index, run.name)
         elif self.pool is None:
-            transcode_title(disc_id, title_index, self.library, self.profile)
+            transcode_title(disc_id, title_index, self.library, self.profile, position)
         else:
             context = contextvars.copy_context()  # the child run's parent is this flow run
             future = self.pool.submit(
-                context.run, transcode_title, disc_id, title_index, self.library, self.profile
+                context.run,
+                transcode_title,
+                disc_id,
+                title_index,
+                self.library,
+                self.profile,
+                position,
             )
             self.futures.append(future)
 

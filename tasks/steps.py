@@ -7,38 +7,30 @@ IDs and this host's settings (built by its own flow run, never sent across hosts
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
+from boz.db import store
 from boz.db.engine import open_database
 from boz.media.encoders import usable_encoders
 from boz.media.profiles import resolve
 from boz.models import Decision, Disc, Preview, RipRequest, Title
 from boz.pipeline import detect, organize, preflight, rip, transcode
 from boz.pipeline.preview import Planner
+from boz.progress import Progress, step_label
 from boz.render import preview_text
 from boz.settings import Settings
+from boz.tasks.progress import artifact_key, reporting
 from boz.tasks.runtime import current_runner, drive_slot, transient_only
 
 _retrying = {"retries": 2, "retry_delay_seconds": 3, "retry_condition_fn": transient_only}
 
 
-def _progress_logger(step: str, title_index: int) -> Callable[[float], None]:
-    """Log every tenth of the way, not every progress line a tool prints."""
-    log = get_run_logger()
-    reported = -1
-
-    def progress(fraction: float) -> None:
-        nonlocal reported
-        tenth = int(fraction * 10)
-        if tenth > reported:
-            reported = tenth
-            log.info("%s title %d: %d%%", step, title_index, tenth * 10)
-
-    return progress
+def _title(settings: Settings, disc_id: int, title_index: int) -> Title:
+    with open_database(settings.db_url).session() as s:
+        return next(t for t in store.get_disc(s, disc_id).titles if t.index == title_index)
 
 
 @task(name="detect", cache_policy=NONE, **_retrying)
@@ -74,32 +66,45 @@ def preflight_titles(titles: list[Title], settings: Settings, profile: str | Non
 
 
 @task(name="rip", cache_policy=NONE, **_retrying)
-def rip_title(disc_id: int, title_index: int, settings: Settings) -> Path:
-    return rip.rip_title(
-        open_database(settings.db_url),
-        settings,
-        disc_id,
-        title_index,
-        current_runner(settings),
-        on_progress=_progress_logger("rip", title_index),
-        drive_slot=drive_slot(settings),
-    )
+def rip_title(
+    disc_id: int, title_index: int, settings: Settings, position: tuple[int, int] | None = None
+) -> Path:
+    """``position`` (2, 3) shows as "2 of 3": only the flow knows a title's place in its run."""
+    title = _title(settings, disc_id, title_index)
+    progress = Progress.of_bytes(step_label("rip", title_index, position), title.size_bytes)
+    with reporting(progress, artifact_key(disc_id, title_index, "rip")) as report:
+        return rip.rip_title(
+            open_database(settings.db_url),
+            settings,
+            disc_id,
+            title_index,
+            current_runner(settings),
+            on_progress=report,
+            drive_slot=drive_slot(settings),
+        )
 
 
 @task(name="transcode", cache_policy=NONE, **_retrying)
 def encode_title(
-    disc_id: int, title_index: int, settings: Settings, profile: str | None = None
+    disc_id: int,
+    title_index: int,
+    settings: Settings,
+    profile: str | None = None,
+    position: tuple[int, int] | None = None,
 ) -> Path:
-    return transcode.transcode_title(
-        open_database(settings.db_url),
-        settings,
-        disc_id,
-        title_index,
-        current_runner(settings, encoders=usable_encoders(settings).usable),
-        on_progress=_progress_logger("transcode", title_index),
-        profile=profile,
-        log=get_run_logger().info,
-    )
+    title = _title(settings, disc_id, title_index)
+    progress = Progress.of_media(step_label("transcode", title_index, position), title.duration_s)
+    with reporting(progress, artifact_key(disc_id, title_index, "transcode")) as report:
+        return transcode.transcode_title(
+            open_database(settings.db_url),
+            settings,
+            disc_id,
+            title_index,
+            current_runner(settings, encoders=usable_encoders(settings).usable),
+            on_progress=report,
+            profile=profile,
+            log=get_run_logger().info,
+        )
 
 
 @task(name="organize", cache_policy=NONE, **_retrying)

@@ -22,14 +22,33 @@ def run_ffmpeg(
     *,
     stall_seconds: float,
     expected_duration_s: float | None = None,
+    expected_frames: int | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> None:
-    """Run ``args`` (``args[0]`` is the ffmpeg executable); raise on failure or stall."""
+    """Run ``args`` (``args[0]`` is the ffmpeg executable); raise on failure or stall.
+
+    ``on_progress`` gets rising fractions, and 1.0 once ffmpeg has succeeded. They count
+    frames written against ``expected_frames`` when the caller knows it (the source's video
+    packets): exact for a stream copy and for a re-encode at the source's frame rate, where
+    output time waits on the muxer's interleaving of every stream. Without it, output time
+    against ``expected_duration_s``.
+    """
+    reported = 0.0
+
+    def report(fraction: float) -> None:
+        nonlocal reported
+        if on_progress and fraction > reported:
+            reported = fraction
+            on_progress(fraction)
 
     def on_line(line: str) -> None:
         key, _, value = line.strip().partition("=")
-        if key == "out_time_us" and on_progress and expected_duration_s and value.isdigit():
-            on_progress(max(0.0, min(1.0, int(value) / 1_000_000 / expected_duration_s)))
+        if not value.isdigit():  # N/A, or a negative time before the first packet
+            return
+        if key == "frame" and expected_frames:
+            report(min(1.0, int(value) / expected_frames))
+        elif key == "out_time_us" and not expected_frames and expected_duration_s:
+            report(min(1.0, int(value) / 1_000_000 / expected_duration_s))
 
     done = run_lines(
         [args[0], *GLOBAL_ARGS, "-v", "error", *args[1:]],
@@ -42,3 +61,4 @@ def run_ffmpeg(
         if "No space left on device" in done.stderr:
             raise NoSpace(f"ffmpeg ran out of disk space: {last}")
         raise ToolFailed(f"ffmpeg failed: {last}")
+    report(1.0)

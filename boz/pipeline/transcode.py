@@ -79,6 +79,7 @@ def transcode_title(
             chosen.args,
             stall_seconds=settings.stall_seconds,
             expected_duration_s=source.duration_s,
+            expected_frames=chosen.expected.packets("video"),
             on_progress=on_progress,
         )
         verify_output(

@@ -95,13 +95,15 @@ class FolderSource:
     def rip(self, title: Title, target: Path, *, on_progress: ProgressCallback | None) -> None:
         """Stream-copy the title's file to ``target`` and check it against the original."""
         source = self.files[title.index].path
+        # Counted first: the copy's progress is its frames against the source's.
+        expected = probe(source, ffprobe=self.settings.ffprobe, count_packets=True)
         run_ffmpeg(
             stream_copy_args(source, target, ffmpeg_path=self.settings.ffmpeg),
             stall_seconds=self.settings.stall_seconds,
             expected_duration_s=title.duration_s,
+            expected_frames=expected.packets("video"),
             on_progress=on_progress,
         )
-        expected = probe(source, ffprobe=self.settings.ffprobe, count_packets=True)
         verify_output(target, expected, ffprobe=self.settings.ffprobe)
 
     @staticmethod
