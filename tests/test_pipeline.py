@@ -90,3 +90,43 @@ def test_numbers_given_back_leave_a_gap_the_next_preview_reports(
     third = preview.propose(db, ids[2], RipRequest(), **kwargs)
     assert [t.episodes for t in third.titles] == [[7], [8], [9], []]
     assert any("E01, E02, E03" in n for n in third.notes)
+
+
+def test_extras_of_the_minimum_length_are_kept_unless_settings_say_not(
+    disc_factory, boz_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings()
+    db = open_database(settings.db_url)
+    ids = []
+    for variant, label in ((0, "GAP_SHOW_S1_D1"), (5, "GAP_SHOW_S1_D2")):
+        disc = detect.detect(db, settings, str(disc_factory(label, variant=variant)))
+        assert disc.id is not None
+        ids.append(disc.id)
+    kwargs = {"min_seconds": 1, "library": settings.library_dir}  # the sample's extra: 1 s
+    assert settings.keep_extras
+    kept = preview.propose(db, ids[0], RipRequest(), keep_extras=settings.keep_extras, **kwargs)
+    assert [(t.role.value, t.selected) for t in kept.titles] == [
+        ("episode", True), ("episode", True), ("episode", True), ("extra", True)
+    ]  # fmt: skip
+    assert kept.titles[3].destination == f"TV/Gap Show/Other/Extra d{ids[0]}t03.mkv"
+    monkeypatch.setenv("BOZ_KEEP_EXTRAS", "false")
+    without = Settings().keep_extras
+    dropped = preview.propose(db, ids[1], RipRequest(), keep_extras=without, **kwargs)
+    assert [(t.role.value, t.selected) for t in dropped.titles][3] == ("extra", False)
+    assert dropped.titles[3].destination is None
+
+
+def test_spellings_of_one_library_folder_share_a_season_counter(
+    disc_factory, boz_home: Path
+) -> None:
+    settings = Settings()
+    db = open_database(settings.db_url)
+    kwargs = {"min_seconds": settings.min_title_seconds, "library": settings.library_dir}
+    shown = []
+    for variant, label, show in ((0, "GAP_SHOW_S1_D1", "*"), (5, "GAP_SHOW_S1_D2", "?")):
+        disc = detect.detect(db, settings, str(disc_factory(label, variant=variant)))
+        assert disc.id is not None
+        shown.append(preview.propose(db, disc.id, RipRequest(show=show, season=1), **kwargs))
+    assert [t.episodes for t in shown[1].titles] == [[4], [5], [6], []]  # one counter
+    assert shown[1].disc.show == "?"  # the disc keeps what the operator typed
+    assert shown[1].titles[0].destination == "TV/Untitled/Season 01/Untitled - S01E04.mkv"

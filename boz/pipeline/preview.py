@@ -31,7 +31,7 @@ from boz.models import (
 )
 from boz.pipeline.classify import Classification, classify_movie, classify_tv
 from boz.pipeline.labels import parse_label
-from boz.pipeline.naming import destination
+from boz.pipeline.naming import destination, show_key
 from boz.settings import Settings
 
 
@@ -104,10 +104,17 @@ def _plan(
     min_seconds: int,
     selection: list[int] | None,
     found: Lookup | None = None,
+    *,
+    keep_extras: bool,
 ) -> list[str]:
-    """Store roles, selection, identity and episode numbers; returns notes for the operator."""
+    """Store roles, selection, identity and episode numbers; returns notes for the operator.
+
+    Season counters are keyed by the show's library name (``show_key``), not by the
+    spelling typed: two spellings that land in one folder share one count.
+    """
     disc = store.get_disc(s, disc_id)
     ident = _identity(disc, overrides, min_seconds)
+    key = show_key(ident.show or "")
     decided = all(t.role is not None for t in disc.titles) and ident.kind is disc.kind
     notes: list[str] = []
     found_guide = found.season if found else None
@@ -115,7 +122,7 @@ def _plan(
     year = ident.year or (found_guide.year if found_guide else None)
     year = year or (found.movie_year if found else None)
     start = (
-        seasons.next_number(s, ident.show, ident.season, disc_id, overrides.first_episode)  # type: ignore[arg-type]
+        seasons.next_number(s, key, ident.season, disc_id, overrides.first_episode)  # type: ignore[arg-type]
         if tv
         else 1
     )
@@ -128,7 +135,7 @@ def _plan(
     else:
         typical = None
         if tv:
-            typical = seasons.typical_episode_seconds(s, ident.show, ident.season, disc_id)  # type: ignore[arg-type]
+            typical = seasons.typical_episode_seconds(s, key, ident.season, disc_id)  # type: ignore[arg-type]
         if typical is None and found_guide is not None:
             typical = found_guide.typical_s()
         runtimes = None
@@ -149,6 +156,12 @@ def _plan(
         doubles = _confirmed_doubles(found, disc.titles, found_guide, start)
         wanted = (TitleRole.episode, TitleRole.main_feature)
         chosen = {i for i, r in roles.items() if r in wanted}
+        if keep_extras:
+            chosen |= {
+                t.index
+                for t in disc.titles
+                if roles.get(t.index) is TitleRole.extra and t.duration_s >= min_seconds
+            }
     if selection is not None:
         chosen = set(selection)
     store.set_title_plan(s, disc_id, {i: (r, i in chosen) for i, r in roles.items()})
@@ -170,7 +183,7 @@ def _plan(
         seasons.assign(
             s,
             disc_id=disc_id,
-            show=ident.show,
+            show=key,
             season=ident.season,
             title_ids=[ids[i] for i in episodes if ids[i] is not None],
             first_episode=overrides.first_episode,
@@ -178,7 +191,7 @@ def _plan(
         )
         if found_guide is not None:
             seasons.name_episodes(s, disc_id, found_guide.name)
-        gaps = seasons.gaps(s, ident.show, ident.season)  # type: ignore[arg-type]
+        gaps = seasons.gaps(s, key, ident.season)  # type: ignore[arg-type]
         if gaps:
             listed = ", ".join(f"E{n:02d}" for n in gaps[:12]) + ("…" if len(gaps) > 12 else "")
             notes.append(
@@ -233,11 +246,12 @@ def _confirmed_doubles(
     return confirmed
 
 
-def build_preview(s: Session, disc_id: int, library: Path) -> Preview:
+def build_preview(s: Session, disc_id: int, library: Path, *, ids: bool = False) -> Preview:
+    """The disc and each title's library path; ``ids`` as organize names the show folder."""
     disc = store.get_disc(s, disc_id)
     planned = []
     for t in disc.titles:
-        dest = destination(disc, t)
+        dest = destination(disc, t, ids=ids)
         placed = store.finished_output(s, t.id, JobKind.organize, library) if t.id else None
         planned.append(
             PlannedTitle(
@@ -257,13 +271,15 @@ def propose(
     min_seconds: int,
     library: Path,
     guide: Guide | None = None,
+    keep_extras: bool = True,
+    ids: bool = False,
 ) -> Preview:
     found = _look_up(db, disc_id, request, min_seconds, guide)
     with db.session() as s:
         before = store.get_disc(s, disc_id)
-        notes = _plan(s, disc_id, request, min_seconds, None, found)
+        notes = _plan(s, disc_id, request, min_seconds, None, found, keep_extras=keep_extras)
         store.update_disc(s, disc_id, preview_status=PreviewStatus.proposed)
-        proposal = build_preview(s, disc_id, library)
+        proposal = build_preview(s, disc_id, library, ids=ids)
     proposal.notes.extend(notes)
     problems = getattr(guide, "problems", None)
     if problems:
@@ -287,6 +303,8 @@ def decide(
     min_seconds: int,
     library: Path,
     guide: Guide | None = None,
+    keep_extras: bool = True,
+    ids: bool = False,
 ) -> Preview:
     """Apply the operator's decision; a rejection gives the disc's episode numbers back."""
     found = _look_up(db, disc_id, decision, min_seconds, guide if decision.approve else None)
@@ -296,9 +314,9 @@ def decide(
             store.set_disc_status(
                 s, disc_id, DiscStatus.rejected, preview_status=PreviewStatus.rejected
             )
-            return build_preview(s, disc_id, library)
-        _plan(s, disc_id, decision, min_seconds, decision.titles, found)
-        preview = build_preview(s, disc_id, library)
+            return build_preview(s, disc_id, library, ids=ids)
+        _plan(s, disc_id, decision, min_seconds, decision.titles, found, keep_extras=keep_extras)
+        preview = build_preview(s, disc_id, library, ids=ids)
         missing = [t.index for t in preview.selected if t.destination is None]
         if preview.disc.kind is DiscKind.unknown or missing:
             raise NeedsDecision(
@@ -308,7 +326,7 @@ def decide(
         store.set_disc_status(
             s, disc_id, DiscStatus.approved, preview_status=PreviewStatus.approved
         )
-        return build_preview(s, disc_id, library)
+        return build_preview(s, disc_id, library, ids=ids)
 
 
 @dataclass(frozen=True)
@@ -319,15 +337,20 @@ class Planner:
     min_seconds: int
     library: Path
     guide: Guide | None = None
+    keep_extras: bool = True
+    ids: bool = False
 
     @classmethod
     def for_settings(cls, settings: Settings, db: Database) -> Planner:
-        return cls(db, settings.min_title_seconds, settings.library_dir, tvdb_guide(settings, db))
+        return cls(db, settings.min_title_seconds, settings.library_dir, tvdb_guide(settings, db),
+                   keep_extras=settings.keep_extras, ids=settings.library_ids)  # fmt: skip
 
     def propose(self, disc_id: int, request: RipRequest) -> Preview:
         return propose(self.db, disc_id, request, min_seconds=self.min_seconds,
-                       library=self.library, guide=self.guide)  # fmt: skip
+                       library=self.library, guide=self.guide, keep_extras=self.keep_extras,
+                       ids=self.ids)  # fmt: skip
 
     def decide(self, disc_id: int, decision: Decision) -> Preview:
         return decide(self.db, disc_id, decision, min_seconds=self.min_seconds,
-                      library=self.library, guide=self.guide)  # fmt: skip
+                      library=self.library, guide=self.guide, keep_extras=self.keep_extras,
+                      ids=self.ids)  # fmt: skip
