@@ -69,5 +69,5 @@ def disc_to_library(
         handoff.wait_quietly()
         lifecycle.fail(db, disc_id, str(exc) or type(exc).__name__)
         raise
-    final = disc_outcome(db, disc_id, settings.library_dir)
+    final = disc_outcome(db, disc_id, settings.library_dir, ids=settings.library_ids)
     return final.model_copy(update={"notes": notes})

@@ -58,6 +58,19 @@ def test_names_year_and_a_double_episode_from_runtimes(tvdb: FakeTVDB) -> None:
     assert tvdb.count() == calls
 
 
+def test_library_ids_put_thetvdbs_series_id_in_the_show_folder(tvdb: FakeTVDB) -> None:
+    settings = Settings(tvdb_api_key=DEFAULT_KEY, tvdb_base_url=tvdb.url, library_ids=True)
+    db = open_database(settings.db_url)
+    shown = preview.Planner.for_settings(settings, db).propose(
+        detect.detect(db, settings, "disc:0").id or 0,
+        RipRequest(show="Frasier", season=6, first_episode=19),
+    )
+    assert shown.disc.tvdb_id == 77811
+    assert shown.titles[0].destination == (
+        "TV/Frasier (1993) [tvdbid-77811]/Season 06/Frasier (1993) - S06E19 - IQ.mkv"
+    )
+
+
 def test_dvd_order_is_a_setting_per_season(tvdb: FakeTVDB) -> None:
     aired = [FakeEpisode(6, n, f"Aired {n}", runtime=22) for n in range(1, 25)]
     dvd = [FakeEpisode(6, n, f"DVD {n}", runtime=22) for n in range(1, 25)]

@@ -20,6 +20,7 @@ class SeasonGuide:
     series: str
     year: int | None
     episodes: dict[int, EpisodeInfo] = field(default_factory=dict)
+    series_id: int | None = None  # TheTVDB's, for a [tvdbid-N] folder
 
     def runtime_s(self, number: int) -> float | None:
         info = self.episodes.get(number)
@@ -59,7 +60,7 @@ class TVDBGuide:
             return None
         order = "dvd" if f"{show.lower()}/{season}" in self.dvd_order else "default"
         episodes = self.metadata.season_episodes(series.id, season, order=order)
-        return SeasonGuide(series.name, series.year, {e.number: e for e in episodes})
+        return SeasonGuide(series.name, series.year, {e.number: e for e in episodes}, series.id)
 
     def movie_year(self, title: str, year: int | None) -> int | None:
         found = self.metadata.find_movie(title, year)

@@ -331,7 +331,7 @@ def organize_title(
     with db.session() as s:
         disc = store.get_disc(s, disc_id)
     title = next(t for t in disc.titles if t.index == title_index)
-    relative = destination(disc, title)
+    relative = destination(disc, title, ids=settings.library_ids)
     if relative is None:
         raise NeedsDecision(f"disc {disc.label}: title {title_index} has no library name yet")
     library = settings.library_dir
@@ -378,8 +378,8 @@ def organize_title(
     return Placed(path, Outcome(outcome), note if isinstance(note, str) else None)
 
 
-def disc_outcome(db: Database, disc_id: int, library: Path) -> Preview:
+def disc_outcome(db: Database, disc_id: int, library: Path, *, ids: bool = False) -> Preview:
     """The disc as its jobs left it, with what is in the library now."""
     with db.session() as s:
         lifecycle.roll_up(s, disc_id)
-        return build_preview(s, disc_id, library)
+        return build_preview(s, disc_id, library, ids=ids)

@@ -173,6 +173,7 @@ def _plan(
         season=ident.season,
         movie_title=ident.movie_title,
         year=year,
+        tvdb_id=found_guide.series_id if found_guide else disc.tvdb_id,
     )
     if tv:
         ids = {t.index: t.id for t in disc.titles}
