@@ -21,12 +21,14 @@ from boz.media.analyze import (
     TELECINE_SHARE,
     Box,
     FieldCounts,
+    Measured,
     SourceFit,
     Video,
     analyze,
     common_bars,
     decide,
     measure,
+    measure_source,
     read_video,
     sample_starts,
 )
@@ -188,6 +190,36 @@ def test_hdr10_stays_10_bit_with_its_colour_and_mastering_metadata(tmp_path: Pat
     assert [getattr(after, c) for c in colour] == [getattr(before, c) for c in colour]
     assert after.mastering == before.mastering
     assert after.light_level == before.light_level
+    # as the rip's job row keeps it, in JSON
+    measured = Measured(before, FieldCounts(tff=3, progressive=9), (Box(0, 319, 2, 237), None))
+    stored = json.loads(json.dumps(measured.details()))
+    assert Measured.from_details(stored) == measured
+    assert Measured.from_details({"video": {"width": "x"}}) is None
+
+
+def test_the_rips_measurement_is_decided_on_with_the_transcode_hosts_switches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = make(
+        tmp_path / "interlaced-letterboxed.mkv",
+        "testsrc2=size=160x88:rate=60000/1001:duration=3,scale=320:176,pad=320:240:0:32:black",
+        "-crf", "8", *INTERLACED_FLAGS, fields="interlace=scan=tff",
+    )  # fmt: skip
+    duration = probe(source).duration_s
+    at_rip = measure_source(source, duration, Settings())
+    expected = analyze(source, duration, Settings())
+
+    def no_sampling(*args: object) -> None:
+        raise AssertionError("measured again")
+
+    monkeypatch.setattr("boz.media.analyze.measure_source", no_sampling)
+    assert analyze(source, duration, Settings(), at_rip) == expected
+    no_crop = analyze(source, duration, Settings(fit_crop=False), at_rip)
+    assert no_crop.interlaced and no_crop.bars is None
+    # a rip host that did not sample for bars: the transcode host that wants them does
+    without_boxes = dataclasses.replace(at_rip, boxes=None)
+    with pytest.raises(AssertionError, match="measured again"):
+        analyze(source, duration, Settings(), without_boxes)
 
 
 def test_each_detection_can_be_switched_off(tmp_path: Path) -> None:

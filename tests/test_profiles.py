@@ -179,6 +179,8 @@ def test_a_profile_run_by_the_pipeline(tmp_path: Path, boz_home: Path) -> None:
 
     with db.session() as s:
         details = store.job_details(s, disc_id, 0, JobKind.transcode)
+        ripped = store.job_details(s, disc_id, 0, JobKind.rip)
+    assert ripped["measured"]["video"]["width"] == 320  # sampled once, by the rip
     assert (details["profile"], details["encoder"]) == ("small", "libx265")
     fit = details["fit"]
     assert isinstance(fit, dict) and (fit["width"], fit["height"]) == (320, 240)

@@ -32,8 +32,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -255,8 +257,71 @@ class SourceFit:
         return f"{'; '.join(parts)}; filters: {chain}"
 
 
-def analyze(path: Path, duration_s: float, settings: Settings) -> SourceFit:
-    """Measure the title at ``path`` (``duration_s`` long) and decide its filters."""
+@dataclass(frozen=True)
+class Measured:
+    """What sampling a title found, before any decision: taken once, when the rip ends
+    (its host has just read the file and the transcode host waits on nothing yet), and
+    decided on by the transcode host with its own switches. ``fields`` None: not
+    measured (switched off, or declared progressive); ``boxes`` None: crop not measured."""
+
+    video: Video
+    fields: FieldCounts | None
+    boxes: tuple[Box | None, ...] | None
+
+    def covers(self, settings: Settings) -> bool:
+        """Whether it holds every measurement ``settings`` want."""
+        wanted = settings.fit_deinterlace or settings.fit_telecine
+        fields_ok = self.fields is not None or not wanted or self.video.declared_progressive
+        return fields_ok and (self.boxes is not None or not settings.fit_crop)
+
+    def details(self) -> dict[str, object]:
+        """As JSON values, for the rip's job row."""
+        video = dataclasses.asdict(self.video)
+        video["frame_rate"] = str(self.video.frame_rate)
+        return {
+            "video": video,
+            "fields": dataclasses.asdict(self.fields) if self.fields is not None else None,
+            "boxes": None
+            if self.boxes is None
+            else [dataclasses.asdict(b) if b is not None else None for b in self.boxes],
+        }
+
+    @classmethod
+    def from_details(cls, found: object) -> Measured | None:
+        """The measurement a rip recorded; None when there is none or it does not read."""
+        if not isinstance(found, dict):
+            return None
+        try:
+            video = dict(found["video"])
+            mastering = video.get("mastering")
+            light = video.get("light_level")
+            video |= {
+                "frame_rate": Fraction(video["frame_rate"]),
+                "mastering": _mastering_of(mastering) if mastering else None,
+                "light_level": tuple(light) if light else None,
+            }
+            fields = found["fields"]
+            boxes = found["boxes"]
+            return cls(
+                Video(**video),
+                FieldCounts(**fields) if fields is not None else None,
+                None if boxes is None else tuple(Box(**b) if b else None for b in boxes),
+            )
+        except (KeyError, TypeError, ValueError, ZeroDivisionError):
+            return None
+
+
+def _mastering_of(values: dict[str, object]) -> MasteringDisplay:
+    points = {k: tuple(values[k]) for k in ("red", "green", "blue", "white")}  # type: ignore[arg-type]
+    return MasteringDisplay(
+        **points,  # type: ignore[arg-type]
+        max_luminance=int(values["max_luminance"]),  # type: ignore[arg-type]
+        min_luminance=int(values["min_luminance"]),  # type: ignore[arg-type]
+    )
+
+
+def measure_source(path: Path, duration_s: float, settings: Settings) -> Measured:
+    """Sample the title at ``path`` (``duration_s`` long) for what ``settings`` switch on."""
     video = read_video(path, settings)
     wanted = settings.fit_deinterlace or settings.fit_telecine
     fields, boxes = measure(
@@ -267,7 +332,22 @@ def analyze(path: Path, duration_s: float, settings: Settings) -> SourceFit:
         fields=wanted and not video.declared_progressive,
         crop=settings.fit_crop,
     )
-    bars = common_bars(boxes, video.width, video.height) if settings.fit_crop else None
+    return Measured(video, fields, tuple(boxes) if settings.fit_crop else None)
+
+
+def analyze(
+    path: Path, duration_s: float, settings: Settings, measured: Measured | None = None
+) -> SourceFit:
+    """The title's fit under ``settings``, from ``measured`` when it covers what they
+    want (the rip's), else from measuring the title now."""
+    if measured is None or not measured.covers(settings):
+        measured = measure_source(path, duration_s, settings)
+    video = measured.video
+    wanted = settings.fit_deinterlace or settings.fit_telecine
+    fields = measured.fields if wanted else None
+    bars = None
+    if settings.fit_crop and measured.boxes is not None:
+        bars = common_bars(measured.boxes, video.width, video.height)
     return decide(video, fields, bars, settings)
 
 
@@ -386,20 +466,25 @@ def measure(
     path: Path, duration_s: float, video: Video, settings: Settings, *, fields: bool, crop: bool
 ) -> tuple[FieldCounts | None, list[Box | None]]:
     """idet counts summed over the samples, and cropdetect's picture box in each sample
-    (None where a sample was black throughout). One ffmpeg per sample, one after the
-    other: reading them all in one process holds every sample's decoder at once, over a
+    (None where a sample was black throughout). One ffmpeg per sample, as many at once as
+    the host has cores (the transcode waits on this, so its cores are idle meanwhile):
+    one process reading every sample would hold all their decoders at once, over a
     gigabyte for UHD."""
     chain = ",".join([*(["idet"] * fields), *(["cropdetect=round=2"] * crop)])
     if not chain:
         return None, []
-    counts, boxes = FieldCounts(), []
-    for start in sample_starts(duration_s, video.frame_rate):
+
+    def sample(start: float) -> str:
         args = [settings.ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-v", "info"]
         args += ["-ss", f"{start:.3f}", "-i", media_url(path), "-map", "0:v:0"]
         args += ["-frames:v", str(SAMPLE_FRAMES), "-vf", chain, "-f", "null", "-"]
-        _, stderr = _run(args, path, settings, tool="ffmpeg")
-        counts += parse_idet(stderr)
-        boxes.append(parse_cropdetect(stderr))
+        return _run(args, path, settings, tool="ffmpeg")[1]
+
+    starts = sample_starts(duration_s, video.frame_rate)
+    with ThreadPoolExecutor(min(len(starts), os.cpu_count() or 1)) as pool:
+        stderrs = list(pool.map(sample, starts))
+    counts = sum((parse_idet(e) for e in stderrs), FieldCounts())
+    boxes = [parse_cropdetect(e) for e in stderrs]
     return (counts if fields else None), (boxes if crop else [])
 
 

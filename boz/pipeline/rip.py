@@ -18,6 +18,7 @@ from pathlib import Path
 from boz.db import store
 from boz.db.engine import Database
 from boz.errors import NoSpace
+from boz.media.analyze import measure_source
 from boz.media.runner import ProgressCallback
 from boz.media.verify import source_details, verify_source
 from boz.models import JobKind
@@ -64,9 +65,16 @@ def rip_title(
                 title_label=f"title {title.index} ({title.name})",
                 stall_seconds=settings.stall_seconds,
             )
+            # Sampled here, once: the transcode (maybe on another host) decides from it.
+            measured = measure_source(part, info.duration_s, settings)
             with db.session() as s:
                 store.record_job_details(
-                    s, disc_id, title_index, JobKind.rip, **source_details(info)
+                    s,
+                    disc_id,
+                    title_index,
+                    JobKind.rip,
+                    **source_details(info),
+                    measured=measured.details(),
                 )
 
         try:

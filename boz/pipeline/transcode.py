@@ -15,7 +15,7 @@ from pathlib import Path
 from boz.db import store
 from boz.db.engine import Database
 from boz.errors import StepNotDone
-from boz.media.analyze import SourceFit, analyze
+from boz.media.analyze import Measured, SourceFit, analyze
 from boz.media.commands import remux_args, transcode_args
 from boz.media.encoders import EncoderChoice, choose, usable_encoders
 from boz.media.probe import MediaInfo, probe
@@ -70,7 +70,7 @@ def transcode_title(
         source = source_info_from_details(found, ripped) or probe(
             ripped, ffprobe=settings.ffprobe, count_packets=True
         )
-        chosen = plan(settings, source, part, name)
+        chosen = plan(settings, source, part, name, Measured.from_details(found.get("measured")))
         with db.session() as s:
             store.record_job_details(s, disc_id, title_index, JobKind.transcode, **chosen.details())
         for line in chosen.lines():
@@ -138,9 +138,16 @@ class Plan:
         return [*lines, *self.kept.notes]
 
 
-def plan(settings: Settings, source: MediaInfo, target: Path, name: str | None = None) -> Plan:
+def plan(
+    settings: Settings,
+    source: MediaInfo,
+    target: Path,
+    name: str | None = None,
+    measured: Measured | None = None,
+) -> Plan:
     """Decide how ``source`` becomes ``target`` under the profile ``name`` (default: the
-    run's) on this host: its encoder (from the host's trials), the source's fit."""
+    run's) on this host: its encoder (from the host's trials), the source's fit (from
+    ``measured``, the rip's sampling, when it covers this host's switches)."""
     name = name or settings.profile
     profile = resolve(settings, name)
     kept = kept_streams(profile, source)
@@ -149,7 +156,7 @@ def plan(settings: Settings, source: MediaInfo, target: Path, name: str | None =
         return Plan(name, profile, source, kept, None, None, args)
     trials = usable_encoders(settings)
     encoder = choose(profile.codec, profile.hardware, trials.usable, trials.reasons)
-    fit = analyze(source.path, source.duration_s, settings)
+    fit = analyze(source.path, source.duration_s, settings, measured)
     args = transcode_args(
         source,
         target,
