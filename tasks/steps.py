@@ -7,6 +7,8 @@ IDs and this host's settings (built by its own flow run, never sent across hosts
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from prefect import get_run_logger, task
@@ -22,15 +24,28 @@ from boz.pipeline.preview import Planner
 from boz.progress import Progress, step_label
 from boz.render import preview_text
 from boz.settings import Settings
-from boz.tasks.progress import artifact_key, reporting
+from boz.tasks.progress import StepReporter, artifact_key, reporting
 from boz.tasks.runtime import current_runner, drive_slot, transient_only
 
 _retrying = {"retries": 2, "retry_delay_seconds": 3, "retry_condition_fn": transient_only}
 
 
-def _title(settings: Settings, disc_id: int, title_index: int) -> Title:
+@contextlib.contextmanager
+def _progress(
+    settings: Settings, disc_id: int, title_index: int, step: str, position: tuple[int, int] | None
+) -> Iterator[StepReporter]:
+    """The step's progress artifact: a rip counts the title's bytes (MB/s), a transcode
+    its seconds (times real time). ``position`` (2, 3) shows as "2 of 3": only the flow
+    knows a title's place in its run."""
     with open_database(settings.db_url).session() as s:
-        return next(t for t in store.get_disc(s, disc_id).titles if t.index == title_index)
+        title = next(t for t in store.get_disc(s, disc_id).titles if t.index == title_index)
+    label = step_label(step, title_index, position)
+    if step == "rip":
+        progress = Progress.of_bytes(label, title.size_bytes)
+    else:
+        progress = Progress.of_media(label, title.duration_s)
+    with reporting(progress, artifact_key(disc_id, title_index, step)) as report:
+        yield report
 
 
 @task(name="detect", cache_policy=NONE, **_retrying)
@@ -69,10 +84,7 @@ def preflight_titles(titles: list[Title], settings: Settings, profile: str | Non
 def rip_title(
     disc_id: int, title_index: int, settings: Settings, position: tuple[int, int] | None = None
 ) -> Path:
-    """``position`` (2, 3) shows as "2 of 3": only the flow knows a title's place in its run."""
-    title = _title(settings, disc_id, title_index)
-    progress = Progress.of_bytes(step_label("rip", title_index, position), title.size_bytes)
-    with reporting(progress, artifact_key(disc_id, title_index, "rip")) as report:
+    with _progress(settings, disc_id, title_index, "rip", position) as report:
         return rip.rip_title(
             open_database(settings.db_url),
             settings,
@@ -92,9 +104,7 @@ def encode_title(
     profile: str | None = None,
     position: tuple[int, int] | None = None,
 ) -> Path:
-    title = _title(settings, disc_id, title_index)
-    progress = Progress.of_media(step_label("transcode", title_index, position), title.duration_s)
-    with reporting(progress, artifact_key(disc_id, title_index, "transcode")) as report:
+    with _progress(settings, disc_id, title_index, "transcode", position) as report:
         return transcode.transcode_title(
             open_database(settings.db_url),
             settings,
