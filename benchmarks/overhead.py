@@ -5,7 +5,7 @@ flow and task runs against a local Prefect server, SQLite, verification, organiz
 and through the same ffmpeg commands run directly, in one run on one machine. Prints
 both times and the ratio; only the ratio is meaningful across machines.
 
-    .venv/bin/python benchmarks/overhead.py [--episodes 3] [--seconds 20] [--runs 3]
+    .venv/bin/python benchmarks/overhead.py [--episodes 3] [--seconds 20] [--runs 3] [--size WxH]
 """
 
 from __future__ import annotations
@@ -63,12 +63,14 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--size", default="320x180", help="720x480 for DVD-sized episodes")
     opts = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="boz-bench-") as tmp_name:
         tmp = Path(tmp_name)
         disc = make_disc(tmp / "BENCH_SHOW_S1_D1", episodes=opts.episodes,
-                         episode_seconds=opts.seconds, extras=1, extra_seconds=2)  # fmt: skip
+                         episode_seconds=opts.seconds, extras=1, extra_seconds=2,
+                         size=opts.size)  # fmt: skip
         min_seconds = str(int(opts.seconds / 2))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("BOZ_", "PREFECT_"))}
         env |= {"BOZ_MIN_TITLE_SECONDS": min_seconds, "PREFECT_HOME": str(tmp / "prefect-client")}
@@ -85,7 +87,7 @@ def main() -> None:
             stop(tmp / "server")
 
     raw_s, boz_s = statistics.median(raw), statistics.median(boz)
-    print(f"disc: {opts.episodes} episodes x {opts.seconds:g} s, 320x180, libx264 "
+    print(f"disc: {opts.episodes} episodes x {opts.seconds:g} s, {opts.size}, libx264 "
           f"{settings.x264_preset} crf {settings.crf}; median of {opts.runs} runs")  # fmt: skip
     print(f"ffmpeg commands run directly : {raw_s:7.2f} s")
     print(f"boz rip --yes (new process)  : {boz_s:7.2f} s")

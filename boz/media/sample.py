@@ -65,6 +65,7 @@ def make_disc(
     extra_seconds: float = 4,
     first_variant: int = 0,
     ffmpeg: str = "ffmpeg",
+    size: str = "320x180",
 ) -> Path:
     """A TV disc folder in MakeMKV's naming: episodes first, then short extras."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -74,6 +75,7 @@ def make_disc(
             seconds=episode_seconds,
             variant=first_variant + n,
             ffmpeg=ffmpeg,
+            size=size,
         )
     for n in range(extras):
         make_title(
@@ -81,6 +83,7 @@ def make_disc(
             seconds=extra_seconds,
             variant=first_variant + episodes + n,
             ffmpeg=ffmpeg,
+            size=size,
             chapters=1,
         )
     return folder
