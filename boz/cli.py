@@ -594,6 +594,18 @@ def db_upgrade() -> None:
     out.print(f"database {settings.db_url} at revision {revision}")
 
 
+@db_app.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="The new backup file (never overwritten).")],
+) -> None:
+    """Copy the SQLite database consistently while hosts use it (PostgreSQL: pg_dump)."""
+    from boz.db.backup import backup
+
+    settings = _settings()
+    size = backup(settings.db_url, file)
+    out.print(f"backed up {settings.db_url} to {file} ({size / 1e6:.1f} MB)", soft_wrap=True)
+
+
 @server_app.command("start")
 def server_start(
     port: Annotated[int | None, typer.Option(help="Default: BOZ_SERVER_PORT (4200).")] = None,

@@ -129,5 +129,10 @@ class DatabaseError(BozError):
     """The domain database cannot be opened or migrated."""
 
 
+class BackupFailed(BozError):
+    """No backup was made: not SQLite, nothing to copy, the file exists, or the copy
+    failed (and was removed)."""
+
+
 class MetadataUnavailable(BozError):
     """TheTVDB could not answer (no key, rejected key, down, slow, bad reply); names are omitted."""
