@@ -443,6 +443,50 @@ def discs(as_json: JsonFlag = False) -> None:
     out.print(table)
 
 
+@app.command("disc")
+def disc_view(
+    disc_id: Annotated[int, typer.Argument(help="The disc's id (see `boz discs`).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """One disc: its titles and where each goes, its jobs, and links to its Prefect runs."""
+    from prefect.settings import PREFECT_API_URL
+
+    from boz.db import store
+    from boz.pipeline.preview import build_preview
+
+    settings = _settings()
+    with _database(settings).session() as s:
+        shown = build_preview(s, disc_id, settings.library_dir, ids=settings.library_ids)
+        its_jobs = store.list_jobs(s, disc_id)
+    ids = [shown.disc.approval_flow_run_id, *(j.flow_run_id for j in its_jobs)]
+    api = PREFECT_API_URL.value()
+    runs = [
+        {
+            "flow_run_id": run,
+            "url": f"{api.removesuffix('/api')}/runs/flow-run/{run}" if api else None,
+        }
+        for run in dict.fromkeys(i for i in ids if i)
+    ]
+    if as_json:
+        data = shown.model_dump(mode="json")
+        _print_json({**data, "jobs": [j.model_dump(mode="json") for j in its_jobs], "runs": runs})
+        return
+    d = shown.disc
+    out.print(f"disc {d.id} {d.label}: {d.status.value}" + (f" ({d.error})" if d.error else ""),
+              markup=False)  # fmt: skip
+    print_preview(out, shown)
+    table = Table("title", "kind", "status", "host", "attempts", "output / error")
+    for j in its_jobs:
+        table.add_row(
+            str(j.title_index), j.kind.value, j.status.value, j.host or "-", str(j.attempts),
+            f"held by {j.holder}" if j.holder else j.error or j.output_path or "",
+        )  # fmt: skip
+    if its_jobs:
+        out.print(table)
+    for run in runs:
+        out.print(f"run: {run['url'] or run['flow_run_id']}", soft_wrap=True, markup=False)
+
+
 @app.command()
 def jobs(
     disc: Annotated[int | None, typer.Option(help="Only this disc's jobs.")] = None,
