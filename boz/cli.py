@@ -46,6 +46,27 @@ server_app = typer.Typer(help="A local Prefect server for this machine.", no_arg
 app.add_typer(db_app, name="db")
 app.add_typer(server_app, name="server")
 
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from importlib.metadata import version
+
+        sys.stdout.write(f"boz-ripper {version('boz-ripper')}\n")
+        raise typer.Exit
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Insert a disc, get correctly named, transcoded files in your media library."""
+
+
 out = Console()
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON on stdout, nothing else.")]
 ProgressFlag = Annotated[

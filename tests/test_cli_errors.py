@@ -99,3 +99,10 @@ def test_db_upgrade_reports_the_revision(boz_home: Path) -> None:
     done = run_boz("db", "upgrade")
     assert f"at revision {head}" in done.stdout
     assert (boz_home / "boz.db").is_file()
+
+
+def test_version_is_the_installed_distributions() -> None:
+    from importlib.metadata import version
+
+    done = run_boz("--version")
+    assert done.stdout == f"boz-ripper {version('boz-ripper')}\n" and done.stderr == ""
