@@ -104,16 +104,18 @@ def encode_title(
     profile: str | None = None,
     position: tuple[int, int] | None = None,
 ) -> Path:
+    trials = usable_encoders(settings)  # once: the host reports them, the plan chooses
     with _progress(settings, disc_id, title_index, "transcode", position) as report:
         return transcode.transcode_title(
             open_database(settings.db_url),
             settings,
             disc_id,
             title_index,
-            current_runner(settings, encoders=usable_encoders(settings).usable),
+            current_runner(settings, encoders=trials.usable),
             on_progress=report,
             profile=profile,
             log=get_run_logger().info,
+            trials=trials,
         )
 
 

@@ -75,6 +75,15 @@ def encode(source: Path, target: Path, profile: Profile, encoder: str) -> tuple[
     return fit, target
 
 
+def interlaced_letterboxed(tmp_path: Path) -> Path:
+    """Interlaced (tff) 29.97 fps with 32-line bars at top and bottom."""
+    return make(
+        tmp_path / "interlaced-letterboxed.mkv",
+        "testsrc2=size=160x88:rate=60000/1001:duration=3,scale=320:176,pad=320:240:0:32:black",
+        "-crf", "8", *INTERLACED_FLAGS, fields="interlace=scan=tff",
+    )  # fmt: skip
+
+
 def video_stream(path: Path) -> dict:
     args = ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_streams", "-of", "json"]
     done = subprocess.run([*args, str(path)], check=True, capture_output=True, text=True)
@@ -200,11 +209,7 @@ def test_hdr10_stays_10_bit_with_its_colour_and_mastering_metadata(tmp_path: Pat
 def test_the_rips_measurement_is_decided_on_with_the_transcode_hosts_switches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    source = make(
-        tmp_path / "interlaced-letterboxed.mkv",
-        "testsrc2=size=160x88:rate=60000/1001:duration=3,scale=320:176,pad=320:240:0:32:black",
-        "-crf", "8", *INTERLACED_FLAGS, fields="interlace=scan=tff",
-    )  # fmt: skip
+    source = interlaced_letterboxed(tmp_path)
     duration = probe(source).duration_s
     at_rip = measure_source(source, duration, Settings())
     expected = analyze(source, duration, Settings())
@@ -223,11 +228,7 @@ def test_the_rips_measurement_is_decided_on_with_the_transcode_hosts_switches(
 
 
 def test_each_detection_can_be_switched_off(tmp_path: Path) -> None:
-    source = make(
-        tmp_path / "interlaced-letterboxed.mkv",
-        "testsrc2=size=160x88:rate=60000/1001:duration=3,scale=320:176,pad=320:240:0:32:black",
-        "-crf", "8", *INTERLACED_FLAGS, fields="interlace=scan=tff",
-    )  # fmt: skip
+    source = interlaced_letterboxed(tmp_path)
     duration = probe(source).duration_s
     on = analyze(source, duration, Settings())
     assert on.interlaced and on.bars

@@ -270,7 +270,7 @@ class Measured:
 
     def covers(self, settings: Settings) -> bool:
         """Whether it holds every measurement ``settings`` want."""
-        wanted = settings.fit_deinterlace or settings.fit_telecine
+        wanted = _fields_wanted(settings)
         fields_ok = self.fields is not None or not wanted or self.video.declared_progressive
         return fields_ok and (self.boxes is not None or not settings.fit_crop)
 
@@ -320,10 +320,15 @@ def _mastering_of(values: dict[str, object]) -> MasteringDisplay:
     )
 
 
+def _fields_wanted(settings: Settings) -> bool:
+    """idet's counts serve both deinterlacing and inverse telecine."""
+    return settings.fit_deinterlace or settings.fit_telecine
+
+
 def measure_source(path: Path, duration_s: float, settings: Settings) -> Measured:
     """Sample the title at ``path`` (``duration_s`` long) for what ``settings`` switch on."""
     video = read_video(path, settings)
-    wanted = settings.fit_deinterlace or settings.fit_telecine
+    wanted = _fields_wanted(settings)
     fields, boxes = measure(
         path,
         duration_s,
@@ -343,8 +348,7 @@ def analyze(
     if measured is None or not measured.covers(settings):
         measured = measure_source(path, duration_s, settings)
     video = measured.video
-    wanted = settings.fit_deinterlace or settings.fit_telecine
-    fields = measured.fields if wanted else None
+    fields = measured.fields if _fields_wanted(settings) else None
     bars = None
     if settings.fit_crop and measured.boxes is not None:
         bars = common_bars(measured.boxes, video.width, video.height)

@@ -17,7 +17,7 @@ from boz.db.engine import Database
 from boz.errors import StepNotDone
 from boz.media.analyze import Measured, SourceFit, analyze
 from boz.media.commands import remux_args, transcode_args
-from boz.media.encoders import EncoderChoice, choose, usable_encoders
+from boz.media.encoders import EncoderChoice, Trials, choose, usable_encoders
 from boz.media.probe import MediaInfo, probe
 from boz.media.profiles import KeptStreams, Profile, kept_streams, resolve
 from boz.media.runner import ProgressCallback, run_ffmpeg
@@ -51,6 +51,7 @@ def transcode_title(
     on_progress: ProgressCallback | None = None,
     profile: str | None = None,
     log: Log | None = None,
+    trials: Trials | None = None,
 ) -> Path:
     """Transcode with the profile named ``profile`` (default: the run's, BOZ_PROFILE);
     ``log`` gets one line per decision, for the run log."""
@@ -70,7 +71,8 @@ def transcode_title(
         source = source_info_from_details(found, ripped) or probe(
             ripped, ffprobe=settings.ffprobe, count_packets=True
         )
-        chosen = plan(settings, source, part, name, Measured.from_details(found.get("measured")))
+        measured = Measured.from_details(found.get("measured"))
+        chosen = plan(settings, source, part, name, measured, trials)
         with db.session() as s:
             store.record_job_details(s, disc_id, title_index, JobKind.transcode, **chosen.details())
         for line in chosen.lines():
@@ -144,6 +146,7 @@ def plan(
     target: Path,
     name: str | None = None,
     measured: Measured | None = None,
+    trials: Trials | None = None,
 ) -> Plan:
     """Decide how ``source`` becomes ``target`` under the profile ``name`` (default: the
     run's) on this host: its encoder (from the host's trials), the source's fit (from
@@ -154,7 +157,7 @@ def plan(
     if profile.codec == "copy":
         args = remux_args(source, target, ffmpeg_path=settings.ffmpeg, profile=profile)
         return Plan(name, profile, source, kept, None, None, args)
-    trials = usable_encoders(settings)
+    trials = trials or usable_encoders(settings)
     encoder = choose(profile.codec, profile.hardware, trials.usable, trials.reasons)
     fit = analyze(source.path, source.duration_s, settings, measured)
     args = transcode_args(
