@@ -25,6 +25,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from boz.errors import ApprovalTimedOut, BozError, PrefectUnavailable
+from boz.models import ExtraKind
 from boz.render import print_preview
 from boz.settings import Settings
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
     from boz.db.engine import Database
     from boz.models import Decision
+    from boz.pipeline.approval import TitleEdits
     from boz.tasks.progress import StepProgress
 
 app = typer.Typer(
@@ -260,7 +262,7 @@ def rip(
         again=again,
         profile=profile,
     )
-    from prefect.exceptions import FlowPauseTimeout
+    from prefect.exceptions import CancelledRun, FlowPauseTimeout
 
     from boz.flows.disc_to_library import disc_to_library
 
@@ -272,6 +274,9 @@ def rip(
         try:
             with _watching(progress):
                 result = disc_to_library(spec, request)
+        except CancelledRun as exc:  # the operator rejected the disc
+            out.print(str(exc), soft_wrap=True)
+            return
         except FlowPauseTimeout:
             raise ApprovalTimedOut(
                 f"nobody answered within {settings.approval_timeout_seconds} s; the disc stays "
@@ -332,28 +337,63 @@ def _titles(value: str | None) -> list[int] | None:
         raise typer.BadParameter("give title numbers separated by commas, e.g. 1,2,4") from None
 
 
+def _extras(value: str | None) -> dict[int, ExtraKind] | None:
+    """``3:featurette,5`` -> {3: featurette, 5: other}."""
+    if value is None:
+        return None
+    kinds = ", ".join(k.value for k in ExtraKind)
+    extras: dict[int, ExtraKind] = {}
+    for item in (v.strip() for v in value.split(",") if v.strip()):
+        index, _, kind = item.partition(":")
+        try:
+            extras[int(index)] = ExtraKind(kind.strip().replace("-", "_") or "other")
+        except ValueError:
+            raise typer.BadParameter(
+                f"{item!r}: give TITLE or TITLE:KIND, e.g. 3:featurette (kinds: {kinds})"
+            ) from None
+    return extras
+
+
 @app.command()
 def approve(
     disc_id: Annotated[int, typer.Argument(help="The disc's id (boz discs).")],
-    titles: Annotated[str | None, typer.Option(help="Titles to rip, e.g. 1,2,4.")] = None,
-    show: Annotated[str | None, typer.Option()] = None,
-    season: Annotated[int | None, typer.Option()] = None,
-    first_episode: Annotated[int | None, typer.Option()] = None,
-    movie: Annotated[str | None, typer.Option()] = None,
-    year: Annotated[int | None, typer.Option()] = None,
+    titles: Annotated[
+        str | None, typer.Option(help="Titles to rip in their proposed roles, e.g. 1,2,4.")
+    ] = None,
+    episodes: Annotated[
+        str | None,
+        typer.Option(help="The disc's episodes in order, e.g. 2,0,1; other titles are not."),
+    ] = None,
+    extras: Annotated[
+        str | None,
+        typer.Option(help="Titles that are extras, with their kind: 3:featurette,4:trailer."),
+    ] = None,
+    skip: Annotated[str | None, typer.Option(help="Titles not to rip, e.g. 4,5.")] = None,
+    show: Annotated[str | None, typer.Option(help="TV show name.")] = None,
+    season: Annotated[int | None, typer.Option(help="TV season number.")] = None,
+    first_episode: Annotated[int | None, typer.Option(help="Number of the first episode.")] = None,
+    movie: Annotated[str | None, typer.Option(help="Movie title.")] = None,
+    year: Annotated[int | None, typer.Option(help="Release year.")] = None,
     library: Annotated[
         Path | None, typer.Option(help="Library for a new run, if the paused one is gone.")
     ] = None,
     progress: ProgressFlag = None,
 ) -> None:
     """Approve a disc waiting for approval, with optional edits; its run resumes (or, if it
-    timed out, a new run rips the disc from its stored preview)."""
+    timed out, a new run rips the disc from its stored preview). An edit that cannot be
+    carried out is refused whole, and the disc keeps waiting."""
+    from boz.pipeline.approval import TitleEdits
+
+    edits = TitleEdits(
+        titles=_titles(titles), episodes=_titles(episodes), extras=_extras(extras),
+        skip=_titles(skip),
+    )  # fmt: skip
     _resume(
         disc_id,
         library,
+        edits,
         progress=progress,
         approve=True,
-        titles=_titles(titles),
         show=show,
         season=season,
         first_episode=first_episode,
@@ -365,11 +405,18 @@ def approve(
 @app.command()
 def reject(disc_id: Annotated[int, typer.Argument(help="The disc's id (boz discs).")]) -> None:
     """Reject a disc waiting for approval: its run ends and nothing is ripped."""
-    _resume(disc_id, None, approve=False)
+    from boz.pipeline.approval import TitleEdits
+
+    _resume(disc_id, None, TitleEdits(), approve=False)
 
 
 def _resume(
-    disc_id: int, library: Path | None, *, progress: bool | None = None, **changes: object
+    disc_id: int,
+    library: Path | None,
+    edits: TitleEdits,
+    *,
+    progress: bool | None = None,
+    **changes: object,
 ) -> None:
     """Answer the paused run when its process is alive; otherwise (timed out, killed) act
     on the stored preview in a new run, never beside a live one."""
@@ -382,11 +429,15 @@ def _resume(
 
     from boz.db import claims, store
     from boz.pipeline.approval import pending_decision
+    from boz.pipeline.preview import Planner
     from boz.tasks.runtime import run_ended
 
     settings = _settings(library)
     database = _database(settings)
-    flow_run_id, decision = pending_decision(database, disc_id, settings.library_dir, **changes)
+    flow_run_id, decision = pending_decision(
+        database, disc_id, settings.library_dir, edits, **changes
+    )
+    Planner.for_settings(settings, database).decide(disc_id, decision, dry_run=True)
     verb = "approved" if decision.approve else "rejected"
     with _prefect(settings), get_client(sync_client=True) as client:
         try:
@@ -416,8 +467,6 @@ def _resume(
         if decision.approve:
             _rip_stored(database, disc_id, decision, library, progress)
         else:
-            from boz.pipeline.preview import Planner
-
             Planner.for_settings(settings, database).decide(disc_id, decision)
 
 

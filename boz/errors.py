@@ -89,6 +89,15 @@ class NeedsDecision(BozError):
     """The preview cannot proceed without the operator (unknown kind, no show)."""
 
 
+class BadDecision(BozError):
+    """An approval that cannot be carried out as given (a title that does not exist, a role
+    the disc's kind cannot hold, numbers that clash); nothing of it is stored."""
+
+
+class NothingToRip(BozError):
+    """An approval that would rip nothing: the proposal selected no title."""
+
+
 class EpisodeConflict(BozError):
     """Requested episode numbers already belong to another disc."""
 

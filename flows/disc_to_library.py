@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from prefect import flow
 from prefect.exceptions import FlowPauseTimeout
+from prefect.states import Cancelled, State
 
 from boz.db.engine import open_database
 from boz.errors import DiscBusy
@@ -30,9 +31,11 @@ def disc_to_library(
     source: str,
     request: RipRequest | None = None,
     resume: StoredDecision | None = None,
-) -> Preview:
+) -> Preview | State:
     """Rip ``source`` into the library; with ``resume``, carry out a decision on a disc that
-    was previewed before (its paused run is gone) without reading the disc again."""
+    was previewed before (its paused run is gone) without reading the disc again.
+
+    A rejected disc ends the run Cancelled: in the UI, nothing ran to completion."""
     request = request or RipRequest()
     settings = Settings.with_library(request.library)  # this host's environment
     db = open_database(settings.db_url)
@@ -51,7 +54,7 @@ def disc_to_library(
                     return proposal  # its note says how to rip it again
                 plan = await_approval(proposal, request.auto_approve, settings)
             if plan.disc.status is DiscStatus.rejected:
-                return plan
+                return Cancelled(message=f"disc {plan.disc.label} rejected: nothing ripped")
             preflight_titles(plan.to_rip, settings, request.profile)
             ripped = False
             try:

@@ -15,7 +15,15 @@ from boz.models.disc import (
 )
 from boz.models.host import Host
 from boz.models.job import Job, JobKind, JobStatus
-from boz.models.plan import Decision, PlannedTitle, Preview, RipRequest, StoredDecision
+from boz.models.plan import (
+    Decision,
+    PlannedTitle,
+    Preview,
+    RipRequest,
+    Role,
+    StoredDecision,
+    TitleChoice,
+)
 from boz.models.season import Season
 
 __all__ = [
@@ -32,9 +40,11 @@ __all__ = [
     "Preview",
     "PreviewStatus",
     "RipRequest",
+    "Role",
     "Season",
     "StoredDecision",
     "Stream",
     "Title",
+    "TitleChoice",
     "TitleRole",
 ]

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import BaseModel, Field
 
-from boz.models.disc import Disc, DiscKind, DiscStatus, Title
+from boz.models.disc import Disc, DiscKind, DiscStatus, ExtraKind, Title, TitleRole
+
+MAX_EPISODE = 999
+"""The highest episode number a decision may give: SxxEyyy, as Plex and Jellyfin parse it.
+A typo such as 99999 would otherwise move a season's counter for good."""
 
 
 class RipRequest(BaseModel):
@@ -23,17 +29,53 @@ class RipRequest(BaseModel):
     )
 
 
+class Role(StrEnum):
+    """What the operator can make of a title (the proposal's play-all and duplicate titles
+    are skipped ones)."""
+
+    episode = "episode"
+    main_feature = "main_feature"
+    extra = "extra"
+    skip = "skip"
+
+
+class TitleChoice(BaseModel):
+    """One title of the operator's answer: what it is and, for an episode, its numbers.
+
+    Numbers give the episodes' order and how many each title holds (two for a double
+    episode); the run of them starts at the decision's ``first_episode``.
+    """
+
+    title: int = Field(ge=0, description="the title's index on the disc")
+    role: Role = Role.skip
+    extra_kind: ExtraKind = Field(default=ExtraKind.other, description="for an extra")
+    episodes: list[int] = Field(
+        default_factory=list,
+        description="for an episode: its number, two for a double; empty: the next one",
+    )
+
+    @property
+    def selected(self) -> bool:
+        return self.role is not Role.skip
+
+
 class Decision(BaseModel):
     """The operator's answer to a preview; every field defaults to the proposal."""
 
     approve: bool = Field(default=True, description="false rejects the disc: nothing is ripped")
-    titles: list[int] = Field(default_factory=list, description="title indices to rip")
+    titles: list[TitleChoice] = Field(
+        default_factory=list, description="each title's role; a title left out is skipped"
+    )
     kind: DiscKind = DiscKind.unknown
     show: str | None = None
     season: int | None = Field(default=None, ge=0)
-    first_episode: int | None = Field(default=None, ge=1)
+    first_episode: int | None = Field(default=None, ge=1, le=MAX_EPISODE)
     movie_title: str | None = None
     year: int | None = Field(default=None, ge=1870, le=2200)
+
+    @property
+    def selected(self) -> list[int]:
+        return [c.title for c in self.titles if c.selected]
 
 
 class StoredDecision(BaseModel):
@@ -72,7 +114,7 @@ class Preview(BaseModel):
         first = min((n for t in self.selected for n in t.episodes), default=None)
         return Decision(
             approve=True,
-            titles=[t.index for t in self.selected],
+            titles=[_choice(t) for t in self.titles],
             kind=d.kind,
             show=d.show,
             season=d.season,
@@ -80,3 +122,22 @@ class Preview(BaseModel):
             movie_title=d.movie_title,
             year=d.year,
         )
+
+
+def _choice(title: PlannedTitle) -> TitleChoice:
+    """A proposed title as the operator's form shows it."""
+    role = (
+        {
+            TitleRole.episode: Role.episode,
+            TitleRole.main_feature: Role.main_feature,
+            TitleRole.extra: Role.extra,
+        }.get(title.role)
+        if title.selected
+        else None
+    )  # type: ignore[arg-type]
+    return TitleChoice(
+        title=title.index,
+        role=role or Role.skip,
+        extra_kind=title.extra_kind or ExtraKind.other,
+        episodes=list(title.episodes),
+    )

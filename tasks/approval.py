@@ -2,22 +2,46 @@
 
 from __future__ import annotations
 
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 from prefect.runtime import flow_run
+from pydantic import Field, create_model
 
 from boz.db.engine import open_database
-from boz.models import Decision, Preview
+from boz.errors import BadDecision, EpisodeConflict, NeedsDecision
+from boz.models import Decision, Preview, TitleChoice
 from boz.pipeline import approval
 from boz.pipeline.preview import Planner
 from boz.settings import Settings
 
+REFUSABLE = (BadDecision, NeedsDecision, EpisodeConflict)
+"""What an answer can get wrong: the run says so and asks again."""
+
 
 class ApprovalForm(Decision, RunInput):
     """The Resume form in the Prefect UI; ``boz approve`` sends the same fields."""
+
+
+def approval_form(proposal: Preview, refused: str | None) -> type[ApprovalForm]:
+    """The form for this disc: its summary and its titles' table in the descriptions of
+    the first fields, where the Resume dialog shows them at any height (the dialog squeezes
+    the form's own description to nothing once the fields fill it)."""
+    decision = proposal.decision()
+    form = create_model(  # type: ignore[call-overload]
+        "ApprovalForm",
+        __base__=ApprovalForm,
+        approve=(bool, Field(default=True, description=approval.about_disc(proposal, refused))),
+        titles=(
+            list[TitleChoice],
+            Field(default_factory=list, description=approval.titles_markdown(proposal)),
+        ),
+    )
+    return form.with_initial_data(  # type: ignore[no-any-return]
+        description=approval.form_description(proposal), **decision.model_dump(mode="json")
+    )
 
 
 def publish_preview(proposal: Preview, how: str) -> None:
@@ -39,25 +63,39 @@ def publish_preview(proposal: Preview, how: str) -> None:
 
 @task(name="await_approval", cache_policy=NONE, retries=0)
 def await_approval(proposal: Preview, auto_approve: bool, settings: Settings) -> Preview:
+    """The plan to rip: the proposal under ``auto_approve`` when it names every selected
+    title (otherwise the operator is asked after all), else the operator's answer, asked
+    again with the reason until it can be carried out."""
     db = open_database(settings.db_url)
-    publish_preview(proposal, "auto-approved" if auto_approve else "proposed, awaiting approval")
+    planner = Planner.for_settings(settings, db)
+    disc_id = proposal.disc.id
+    assert disc_id is not None
+    refused = None
     if auto_approve:
-        answer = proposal.decision()
-    else:
-        disc_id = proposal.disc.id
-        assert disc_id is not None
-        approval.mark_awaiting(db, disc_id, flow_run.get_id())
-        form = ApprovalForm.with_initial_data(
-            description=approval.form_description(proposal), **proposal.decision().model_dump()
-        )
+        approval.check_something_selected(proposal, settings.min_title_seconds)
+        try:
+            plan = planner.decide(disc_id, proposal.decision())
+        except NeedsDecision as exc:
+            refused = f"not approved automatically: {exc}"
+            get_run_logger().warning("disc %s %s; asking the operator", disc_id, refused)
+        else:
+            publish_preview(plan, "auto-approved")
+            return plan
+    publish_preview(proposal, "proposed, awaiting approval")
+    approval.mark_awaiting(db, disc_id, flow_run.get_id())
+    while True:
+        form = approval_form(proposal, refused)
         answer = pause_flow_run(
             wait_for_input=form,
             timeout=settings.approval_timeout_seconds,
             poll_interval=settings.approval_poll_seconds,
         )
-    assert proposal.disc.id is not None
-    decision = Decision.model_validate(answer.model_dump(include=set(Decision.model_fields)))
-    plan = Planner.for_settings(settings, db).decide(proposal.disc.id, decision)
-    if not auto_approve:
+        decision = Decision.model_validate(answer.model_dump(include=set(Decision.model_fields)))
+        try:
+            plan = planner.decide(disc_id, decision)
+        except REFUSABLE as exc:
+            refused = f"your last answer was refused: {exc}"
+            get_run_logger().warning("disc %s: %s; waiting for another", disc_id, refused)
+            continue
         publish_preview(plan, "as decided by the operator")
-    return plan
+        return plan

@@ -9,7 +9,15 @@ import pytest
 from boz.db import store
 from boz.db.engine import open_database
 from boz.errors import NeedsDecision
-from boz.models import Decision, DiscKind, DiscStatus, JobStatus, RipRequest
+from boz.models import (
+    Decision,
+    DiscKind,
+    DiscStatus,
+    JobStatus,
+    RipRequest,
+    Role,
+    TitleChoice,
+)
 from boz.pipeline import detect, organize, preview, rip, transcode
 from boz.pipeline.jobs import Runner
 from boz.settings import Settings
@@ -65,7 +73,8 @@ def test_an_unknown_disc_needs_the_operator(copy_disc, boz_home: Path) -> None:
     assert proposal.disc.kind is DiscKind.unknown
     with pytest.raises(NeedsDecision, match="--show NAME --season N, or --movie TITLE"):
         preview.decide(db, disc.id, proposal.decision(), **kwargs)
-    edited = Decision(titles=[0, 1], show="Mystery Show", season=2, first_episode=5)
+    episodes = [TitleChoice(title=i, role=Role.episode) for i in (0, 1)]
+    edited = Decision(titles=episodes, show="Mystery Show", season=2, first_episode=5)
     plan = preview.decide(db, disc.id, edited, **kwargs)
     assert [t.destination for t in plan.selected] == [
         "TV/Mystery Show/Season 02/Mystery Show - S02E05.mkv",

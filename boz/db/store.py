@@ -179,11 +179,13 @@ def update_disc(session: Session, disc_id: int, **fields: object) -> None:
         setattr(row, name, value)
 
 
-def set_title_plan(session: Session, disc_id: int, plan: dict[int, tuple[object, bool]]) -> None:
-    """Store each title's role and whether it is selected, keyed by title index."""
+def set_title_plan(
+    session: Session, disc_id: int, plan: dict[int, tuple[object, bool, object]]
+) -> None:
+    """Store each title's role, whether it is selected and its kind of extra, by index."""
     for row in _disc_row(session, disc_id).titles:
         if row.index in plan:
-            row.role, row.selected = plan[row.index]  # type: ignore[assignment]
+            row.role, row.selected, row.extra_kind = plan[row.index]  # type: ignore[assignment]
 
 
 def title_id_of(session: Session, disc_id: int, index: int) -> int:

@@ -6,12 +6,21 @@ the same Decision from the stored preview plus its flags.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from boz.db import store
 from boz.db.engine import Database
-from boz.errors import NotAwaitingApproval
-from boz.models import Decision, DiscStatus, Preview
+from boz.errors import BadDecision, NotAwaitingApproval, NothingToRip
+from boz.models import (
+    Decision,
+    DiscStatus,
+    ExtraKind,
+    Preview,
+    Role,
+    TitleChoice,
+    TitleRole,
+)
 from boz.pipeline.preview import build_preview
 
 
@@ -57,14 +66,9 @@ def preview_rows(preview: Preview) -> list[dict[str, object]]:
 def summary_markdown(preview: Preview) -> str:
     """The disc, what it is taken for, the notes and the titles (selected ones in bold)."""
     d = preview.disc
-    what = (
-        f"TV: **{d.show}** season {d.season}" if d.show
-        else f"Movie: **{d.movie_title}** ({d.year or 'year unknown'})" if d.movie_title
-        else "**unknown**: set kind and show/season or movie title"
-    )  # fmt: skip
     lines = [
         f"### Disc `{d.label}` (id {d.id})",
-        f"{what}",
+        _identity_line(preview),
         *[f"- {n}" for n in preview.notes],
         "",
         "| title | duration | size | chapters | role | episodes | destination |",
@@ -81,13 +85,137 @@ def summary_markdown(preview: Preview) -> str:
     return "\n".join(lines)
 
 
+def _identity_line(preview: Preview) -> str:
+    d = preview.disc
+    return (
+        f"TV: **{d.show}** season {d.season}" if d.show
+        else f"Movie: **{d.movie_title}** ({d.year or 'year unknown'})" if d.movie_title
+        else "**unknown**: set kind and show/season or movie title"
+    )  # fmt: skip
+
+
 def form_description(preview: Preview) -> str:
-    """The markdown above the approval form: the summary and what to do."""
-    return summary_markdown(preview) + " Edit the fields below, then submit."
+    """One line above the form: the dialog shows it only while the form is short."""
+    return f"Disc `{preview.disc.label}` (id {preview.disc.id}): {_identity_line(preview)}."
+
+
+def about_disc(preview: Preview, refused: str | None) -> str:
+    """The first field's description: what the disc is taken for, why the run asks, and
+    the notes; always in view, as the form's fields are."""
+    d = preview.disc
+    lines = [f"**Disc `{d.label}`** (id {d.id}): {_identity_line(preview)}."]
+    if refused:
+        lines.append(f"**{refused}**")
+    lines += [f"- {n}" for n in preview.notes]
+    lines.append("Turn off to reject the disc: nothing is ripped.")
+    return "\n\n".join(lines)
+
+
+def titles_markdown(preview: Preview) -> str:
+    """The titles field's description: each title's length, proposed role and destination
+    in the library, above the rows that change them."""
+    lines = [
+        "Set each title's role (episode, main feature, extra with its kind, skip). Episode "
+        "numbers set the order and how many a title holds (two for a double); the run "
+        "starts at First Episode.",
+        "",
+        "| title | length | proposed | destination |",
+        "|---|---|---|---|",
+    ]
+    for row in preview_rows(preview):
+        role = row["role"] if row["selected"] else f"skip ({row['role']})"
+        episodes = f" E{row['episodes']}" if row["episodes"] else ""
+        lines.append(f"| {row['index']} | {row['duration']} | {role}{episodes} "
+                     f"| {row['destination'] or ' '} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def check_something_selected(preview: Preview, min_seconds: int) -> None:
+    """Approving a proposal that selects nothing would end a run with nothing ripped and the
+    disc called done: say why nothing was selected instead."""
+    if preview.selected:
+        return
+    d = preview.disc
+    longest = max((t.duration_s for t in preview.titles), default=0.0)
+    if longest < min_seconds:
+        cause = (
+            f"all {len(preview.titles)} titles are shorter than BOZ_MIN_TITLE_SECONDS "
+            f"({min_seconds} s; the longest is {_duration(longest)}): lower it, or"
+        )
+    else:
+        roles = sorted({t.role.value for t in preview.titles if t.role})
+        cause = f"no title was taken for an episode or feature (roles: {', '.join(roles)}):"
+    raise NothingToRip(
+        f"disc {d.label} (id {d.id}): nothing to rip: {cause} rip it without --yes and "
+        "choose its titles"
+    )
+
+
+@dataclass(frozen=True)
+class TitleEdits:
+    """``boz approve``'s title options; None leaves the proposal as it is."""
+
+    titles: list[int] | None = None  # rip these, in the roles proposed
+    episodes: list[int] | None = None  # the disc's episodes, in this order
+    extras: dict[int, ExtraKind] | None = None
+    skip: list[int] | None = None
+
+
+def edited_titles(preview: Preview, edits: TitleEdits) -> list[TitleChoice]:
+    """The proposal's title choices with the operator's options applied.
+
+    ``episodes`` is the complete list: proposed episodes not in it are skipped (unless
+    named an extra), and the listed ones are numbered in the order given.
+    """
+    named: dict[int, str] = {}
+    for option, indices in (("--episodes", edits.episodes), ("--extras", edits.extras),
+                            ("--skip", edits.skip)):  # fmt: skip
+        for i in indices or ():
+            if i in named:
+                raise BadDecision(f"title {i} is in both {named[i]} and {option}: give it one role")
+            named[i] = option
+    exists = [t.index for t in preview.titles]
+    for i in [*named, *(edits.titles or ())]:
+        if i not in exists:
+            raise BadDecision(
+                f"disc {preview.disc.label} has no title {i} (its titles are "
+                f"{','.join(map(str, exists))})"
+            )
+    rows = {c.title: c for c in preview.decision().titles}
+    if edits.titles is not None:
+        proposed = {t.index: t.role for t in preview.titles}
+        for i in edits.titles:
+            rows[i] = _as_proposed(i, proposed.get(i), rows.get(i))
+        for i in rows.keys() - set(edits.titles):
+            rows[i] = rows[i].model_copy(update={"role": Role.skip})
+    if edits.episodes is not None:
+        for i, c in rows.items():
+            if c.role is Role.episode:
+                rows[i] = c.model_copy(update={"role": Role.skip, "episodes": []})
+        listed = [TitleChoice(title=i, role=Role.episode) for i in edits.episodes]
+        rows = {c.title: c for c in listed} | {i: c for i, c in rows.items()
+                                              if i not in edits.episodes}  # fmt: skip
+    for i, kind in (edits.extras or {}).items():
+        rows[i] = TitleChoice(title=i, role=Role.extra, extra_kind=kind)
+    for i in edits.skip or ():
+        rows[i] = TitleChoice(title=i, role=Role.skip)
+    return list(rows.values())
+
+
+def _as_proposed(index: int, role: TitleRole | None, row: TitleChoice | None) -> TitleChoice:
+    """A title ``--titles`` selects, in the role the preview gave it."""
+    wanted = {TitleRole.episode: Role.episode, TitleRole.main_feature: Role.main_feature,
+              TitleRole.extra: Role.extra}.get(role)  # type: ignore[arg-type]  # fmt: skip
+    if row is None or wanted is None:
+        what = f"is proposed as {role.value}" if role else "has no role"
+        raise BadDecision(
+            f"title {index} {what}: say what it is with --episodes {index} or --extras {index}:KIND"
+        )
+    return row if row.selected else row.model_copy(update={"role": wanted})
 
 
 def pending_decision(
-    db: Database, disc_id: int, library: Path, **changes: object
+    db: Database, disc_id: int, library: Path, edits: TitleEdits, **changes: object
 ) -> tuple[str, Decision]:
     """The paused run to resume and the decision: the stored proposal with ``changes``."""
     with db.session() as s:
@@ -99,4 +227,5 @@ def pending_decision(
         )
     base = preview.decision()
     given = {k: v for k, v in changes.items() if v is not None}
+    given["titles"] = edited_titles(preview, edits)
     return disc.approval_flow_run_id, base.model_copy(update=given)

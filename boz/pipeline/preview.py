@@ -30,6 +30,7 @@ from boz.models import (
     TitleRole,
 )
 from boz.pipeline.classify import Classification, classify_movie, classify_tv
+from boz.pipeline.decision import Resolved, resolve
 from boz.pipeline.labels import parse_label
 from boz.pipeline.naming import destination, show_key
 from boz.settings import Settings
@@ -66,7 +67,7 @@ def classify(
     )
 
 
-def _identity(disc: Disc, overrides: RipRequest | Decision, min_seconds: int) -> Identity:
+def identity(disc: Disc, overrides: RipRequest | Decision, min_seconds: int) -> Identity:
     """Operator input wins, then what an earlier preview stored, then the label."""
     guess = parse_label(disc.label)
     kind = getattr(overrides, "kind", DiscKind.unknown)
@@ -102,10 +103,10 @@ def _plan(
     disc_id: int,
     overrides: RipRequest | Decision,
     min_seconds: int,
-    selection: list[int] | None,
     found: Lookup | None = None,
     *,
     keep_extras: bool,
+    decided_by: Resolved | None = None,
 ) -> list[str]:
     """Store roles, selection, identity and episode numbers; returns notes for the operator.
 
@@ -113,7 +114,7 @@ def _plan(
     spelling typed: two spellings that land in one folder share one count.
     """
     disc = store.get_disc(s, disc_id)
-    ident = _identity(disc, overrides, min_seconds)
+    ident = identity(disc, overrides, min_seconds)
     key = show_key(ident.show or "")
     decided = all(t.role is not None for t in disc.titles) and ident.kind is disc.kind
     notes: list[str] = []
@@ -121,17 +122,25 @@ def _plan(
     tv = ident.kind is DiscKind.tv and ident.show is not None and ident.season is not None
     year = ident.year or (found_guide.year if found_guide else None)
     year = year or (found.movie_year if found else None)
+    first_episode = decided_by.first_episode if decided_by else overrides.first_episode
     start = (
-        seasons.next_number(s, key, ident.season, disc_id, overrides.first_episode)  # type: ignore[arg-type]
+        seasons.next_number(s, key, ident.season, disc_id, first_episode)  # type: ignore[arg-type]
         if tv
         else 1
     )
-    if decided:
+    extra_kinds = {t.index: t.extra_kind for t in disc.titles}
+    if decided_by is not None:
+        roles = {t.index: t.role for t in disc.titles} | decided_by.roles
+        chosen = decided_by.chosen
+        order = decided_by.order
+        counts = decided_by.counts
+        extra_kinds |= decided_by.extra_kinds
+    elif decided:
         roles = {t.index: t.role for t in disc.titles}
         chosen = {t.index for t in disc.titles if t.selected}
         numbered = sorted((t.episodes[0], t.index) for t in disc.titles if t.episodes)
         order = [i for _, i in numbered] or sorted(roles)
-        doubles = {t.index for t in disc.titles if len(t.episodes) > 1}
+        counts = {t.index: len(t.episodes) for t in disc.titles if len(t.episodes) > 1}
     else:
         typical = None
         if tv:
@@ -153,7 +162,7 @@ def _plan(
         roles, notes = found.roles, found.notes
         order = found.episode_order or sorted(roles)
         # Two numbers for one title only when TheTVDB's runtimes say so.
-        doubles = _confirmed_doubles(found, disc.titles, found_guide, start)
+        counts = dict.fromkeys(_confirmed_doubles(found, disc.titles, found_guide, start), 2)
         wanted = (TitleRole.episode, TitleRole.main_feature)
         chosen = {i for i, r in roles.items() if r in wanted}
         if keep_extras:
@@ -162,9 +171,9 @@ def _plan(
                 for t in disc.titles
                 if roles.get(t.index) is TitleRole.extra and t.duration_s >= min_seconds
             }
-    if selection is not None:
-        chosen = set(selection)
-    store.set_title_plan(s, disc_id, {i: (r, i in chosen) for i, r in roles.items()})
+    store.set_title_plan(
+        s, disc_id, {i: (r, i in chosen, extra_kinds.get(i)) for i, r in roles.items()}
+    )
     store.update_disc(
         s,
         disc_id,
@@ -187,8 +196,8 @@ def _plan(
             show=key,
             season=ident.season,
             title_ids=[ids[i] for i in episodes if ids[i] is not None],
-            first_episode=overrides.first_episode,
-            counts=[2 if i in doubles else 1 for i in episodes if ids[i] is not None],
+            first_episode=first_episode,
+            counts=[counts.get(i, 1) for i in episodes if ids[i] is not None],
         )
         if found_guide is not None:
             seasons.name_episodes(s, disc_id, found_guide.name)
@@ -221,7 +230,7 @@ def _look_up(
     if guide is None:
         return Lookup()
     with db.session() as s:
-        ident = _identity(store.get_disc(s, disc_id), overrides, min_seconds)
+        ident = identity(store.get_disc(s, disc_id), overrides, min_seconds)
     if ident.kind is DiscKind.tv and ident.show and ident.season is not None:
         return Lookup(season=guide(ident.show, ident.season))
     if ident.kind is DiscKind.movie and ident.movie_title and ident.year is None:
@@ -278,7 +287,7 @@ def propose(
     found = _look_up(db, disc_id, request, min_seconds, guide)
     with db.session() as s:
         before = store.get_disc(s, disc_id)
-        notes = _plan(s, disc_id, request, min_seconds, None, found, keep_extras=keep_extras)
+        notes = _plan(s, disc_id, request, min_seconds, found, keep_extras=keep_extras)
         store.update_disc(s, disc_id, preview_status=PreviewStatus.proposed)
         proposal = build_preview(s, disc_id, library, ids=ids)
     proposal.notes.extend(notes)
@@ -306,8 +315,37 @@ def decide(
     guide: Guide | None = None,
     keep_extras: bool = True,
     ids: bool = False,
+    dry_run: bool = False,
 ) -> Preview:
-    """Apply the operator's decision; a rejection gives the disc's episode numbers back."""
+    """Apply the operator's decision; a rejection gives the disc's episode numbers back.
+
+    ``dry_run`` checks the decision the one way that misses nothing, by carrying it out,
+    and rolls it back: what it would plan, or the error that refuses it.
+    """
+    try:
+        return _decide(db, disc_id, decision, min_seconds=min_seconds, library=library,
+                       guide=guide, keep_extras=keep_extras, ids=ids, dry_run=dry_run)  # fmt: skip
+    except _RolledBack as done:
+        return done.preview
+
+
+class _RolledBack(Exception):
+    def __init__(self, preview: Preview) -> None:
+        self.preview = preview
+
+
+def _decide(
+    db: Database,
+    disc_id: int,
+    decision: Decision,
+    *,
+    min_seconds: int,
+    library: Path,
+    guide: Guide | None,
+    keep_extras: bool,
+    ids: bool,
+    dry_run: bool,
+) -> Preview:
     found = _look_up(db, disc_id, decision, min_seconds, guide if decision.approve else None)
     with db.session() as s:
         if not decision.approve:
@@ -315,8 +353,13 @@ def decide(
             store.set_disc_status(
                 s, disc_id, DiscStatus.rejected, preview_status=PreviewStatus.rejected
             )
+            if dry_run:
+                raise _RolledBack(build_preview(s, disc_id, library, ids=ids))
             return build_preview(s, disc_id, library, ids=ids)
-        _plan(s, disc_id, decision, min_seconds, decision.titles, found, keep_extras=keep_extras)
+        disc = store.get_disc(s, disc_id)
+        resolved = resolve(disc, decision, identity(disc, decision, min_seconds).kind)
+        _plan(s, disc_id, decision, min_seconds, found, keep_extras=keep_extras,
+              decided_by=resolved)  # fmt: skip
         preview = build_preview(s, disc_id, library, ids=ids)
         missing = [t.index for t in preview.selected if t.destination is None]
         if preview.disc.kind is DiscKind.unknown or missing:
@@ -324,6 +367,8 @@ def decide(
                 f"disc {preview.disc.label}: cannot name its titles; say what it is with "
                 "--show NAME --season N, or --movie TITLE --year YEAR"
             )
+        if dry_run:
+            raise _RolledBack(preview)
         store.set_disc_status(
             s, disc_id, DiscStatus.approved, preview_status=PreviewStatus.approved
         )
@@ -351,7 +396,7 @@ class Planner:
                        library=self.library, guide=self.guide, keep_extras=self.keep_extras,
                        ids=self.ids)  # fmt: skip
 
-    def decide(self, disc_id: int, decision: Decision) -> Preview:
+    def decide(self, disc_id: int, decision: Decision, *, dry_run: bool = False) -> Preview:
         return decide(self.db, disc_id, decision, min_seconds=self.min_seconds,
                       library=self.library, guide=self.guide, keep_extras=self.keep_extras,
-                      ids=self.ids)  # fmt: skip
+                      ids=self.ids, dry_run=dry_run)  # fmt: skip
