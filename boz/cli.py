@@ -437,7 +437,10 @@ def _resume(
     flow_run_id, decision = pending_decision(
         database, disc_id, settings.library_dir, edits, **changes
     )
-    Planner.for_settings(settings, database).decide(disc_id, decision, dry_run=True)
+    # Checked before it is sent; TheTVDB names nothing a decision could get wrong.
+    Planner(database, settings.min_title_seconds, settings.library_dir).decide(
+        disc_id, decision, dry_run=True
+    )
     verb = "approved" if decision.approve else "rejected"
     with _prefect(settings), get_client(sync_client=True) as client:
         try:

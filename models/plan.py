@@ -46,12 +46,11 @@ class TitleChoice(BaseModel):
     episode); the run of them starts at the decision's ``first_episode``.
     """
 
-    title: int = Field(ge=0, description="the title's index on the disc")
-    role: Role = Role.skip
+    title: int = Field(ge=0)
+    role: Role = Field(default=Role.skip, description="skip: not ripped")
     extra_kind: ExtraKind = Field(default=ExtraKind.other, description="for an extra")
     episodes: list[int] = Field(
-        default_factory=list,
-        description="for an episode: its number, two for a double; empty: the next one",
+        default_factory=list, description="for an episode: two numbers for a double"
     )
 
     @property

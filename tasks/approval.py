@@ -12,7 +12,7 @@ from pydantic import Field, create_model
 
 from boz.db.engine import open_database
 from boz.errors import BadDecision, EpisodeConflict, NeedsDecision
-from boz.models import Decision, Preview, TitleChoice
+from boz.models import Decision, Preview
 from boz.pipeline import approval
 from boz.pipeline.preview import Planner
 from boz.settings import Settings
@@ -29,19 +29,20 @@ def approval_form(proposal: Preview, refused: str | None) -> type[ApprovalForm]:
     """The form for this disc: its summary and its titles' table in the descriptions of
     the first fields, where the Resume dialog shows them at any height (the dialog squeezes
     the form's own description to nothing once the fields fill it)."""
-    decision = proposal.decision()
-    form = create_model(  # type: ignore[call-overload]
-        "ApprovalForm",
-        __base__=ApprovalForm,
-        approve=(bool, Field(default=True, description=approval.about_disc(proposal, refused))),
-        titles=(
-            list[TitleChoice],
-            Field(default_factory=list, description=approval.titles_markdown(proposal)),
-        ),
-    )
-    return form.with_initial_data(  # type: ignore[no-any-return]
-        description=approval.form_description(proposal), **decision.model_dump(mode="json")
-    )
+    initial = proposal.decision().model_dump(mode="json")
+    described = {
+        "approve": approval.about_disc(proposal, refused),
+        "titles": approval.titles_markdown(proposal),
+    }
+    fields = {
+        name: (info.annotation, Field(default=initial[name],
+                                      description=described.get(name, info.description)))
+        for name, info in Decision.model_fields.items()
+    }  # fmt: skip
+    # Not RunInput.with_initial_data: it keeps each field's type but drops its description.
+    form = create_model("ApprovalForm", __base__=ApprovalForm, **fields)  # type: ignore[call-overload]
+    form._description = approval.form_description(proposal)
+    return form  # type: ignore[no-any-return]
 
 
 def publish_preview(proposal: Preview, how: str) -> None:

@@ -118,16 +118,13 @@ def titles_markdown(preview: Preview) -> str:
         "Set each title's role (episode, main feature, extra with its kind, skip). Episode "
         "numbers set the order and how many a title holds (two for a double); the run "
         "starts at First Episode.",
-        "",
-        "| title | length | proposed | destination |",
-        "|---|---|---|---|",
-    ]
+    ]  # a loose list, not a table: field descriptions render no tables, nor single newlines
     for row in preview_rows(preview):
         role = row["role"] if row["selected"] else f"skip ({row['role']})"
         episodes = f" E{row['episodes']}" if row["episodes"] else ""
-        lines.append(f"| {row['index']} | {row['duration']} | {role}{episodes} "
-                     f"| {row['destination'] or ' '} |")  # fmt: skip
-    return "\n".join(lines)
+        where = f" → {row['destination']}" if row["selected"] and row["destination"] else ""
+        lines.append(f"- **title {row['index']}** ({row['duration']}): {role}{episodes}{where}")
+    return "\n\n".join(lines)
 
 
 def check_something_selected(preview: Preview, min_seconds: int) -> None:
