@@ -4,7 +4,7 @@ the disc, so the drive moves on while titles transcode here or on other hosts.""
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, tags
 from prefect.exceptions import FlowPauseTimeout
 from prefect.states import Cancelled, State
 
@@ -12,11 +12,12 @@ from boz.db.engine import open_database
 from boz.errors import DiscBusy
 from boz.flows.handoff import Handoff
 from boz.models import DiscStatus, Preview, RipRequest, StoredDecision
-from boz.pipeline import lifecycle
+from boz.pipeline import lifecycle, run_labels
 from boz.pipeline.organize import disc_outcome
 from boz.settings import Settings
 from boz.tasks.approval import await_approval
-from boz.tasks.runtime import current_runner
+from boz.tasks.artifacts import publish_landed
+from boz.tasks.runtime import current_runner, label_run
 from boz.tasks.steps import (
     decide_disc,
     detect_disc,
@@ -50,18 +51,24 @@ def disc_to_library(
             else:
                 proposal = preview_disc(disc_id, request, settings)
                 notes = proposal.notes
+                label_run(proposal.disc, settings.host_name)  # the paused run says what it is
                 if proposal.ripped_before and not request.again:
                     return proposal  # its note says how to rip it again
                 plan = await_approval(proposal, request.auto_approve, settings)
             if plan.disc.status is DiscStatus.rejected:
                 return Cancelled(message=f"disc {plan.disc.label} rejected: nothing ripped")
+            run_tags = label_run(plan.disc, settings.host_name)
             preflight_titles(plan.to_rip, settings, request.profile)
             ripped = False
             try:
-                for n, title in enumerate(plan.to_rip, start=1):
-                    position = (n, len(plan.to_rip))  # "title 2 of 3" in the progress
-                    rip_title(disc_id, title.index, settings, position)
-                    handoff.submit(disc_id, title.index, position)
+                with tags(*run_tags):
+                    for n, title in enumerate(plan.to_rip, start=1):
+                        position = (n, len(plan.to_rip))  # "title 2 of 3" in the progress
+                        rip = rip_title.with_options(
+                            task_run_name=run_labels.step_name("rip", plan.disc, title)
+                        )
+                        rip(disc_id, title.index, settings, position)
+                        handoff.submit(disc_id, title.index, position, run_tags)
                 ripped = True
             finally:
                 lifecycle.drive_free(db, disc_id, ripped=ripped)
@@ -73,4 +80,5 @@ def disc_to_library(
         lifecycle.fail(db, disc_id, str(exc) or type(exc).__name__)
         raise
     final = disc_outcome(db, disc_id, settings.library_dir, ids=settings.library_ids)
+    publish_landed(final)
     return final.model_copy(update={"notes": notes})

@@ -39,8 +39,14 @@ class Handoff:
             )
 
     def submit(
-        self, disc_id: int, title_index: int, position: tuple[int, int] | None = None
+        self,
+        disc_id: int,
+        title_index: int,
+        position: tuple[int, int] | None = None,
+        run_tags: list[str] | None = None,
     ) -> None:
+        """``run_tags``: the disc's, for a run on another host (in this process, the
+        child run takes them from the caller's ``tags`` block)."""
         if self.deployment:
             me = claims.Holder.this_process(self.settings.host_name)
             with open_database(self.settings.db_url).session() as s:
@@ -58,6 +64,7 @@ class Handoff:
                 },
                 timeout=0,
                 idempotency_key=f"boz-transcode-{key}",
+                tags=run_tags,
             )
             get_run_logger().info("title %d: transcode run %s", title_index, run.name)
         elif self.pool is None:

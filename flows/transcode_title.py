@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from prefect import flow, get_run_logger
+from prefect import flow, get_run_logger, tags
 
+from boz.db import store
+from boz.db.engine import open_database
 from boz.errors import JobHeld
+from boz.pipeline import run_labels
 from boz.settings import Settings
+from boz.tasks.runtime import label_run
 from boz.tasks.steps import encode_title, organize_title
 
 
@@ -22,9 +26,20 @@ def transcode_title(
     ``profile`` names a transcode profile; none: this host's BOZ_PROFILE. ``position``
     (2, 3): the title's place in its disc's run, for the progress shown."""
     settings = Settings.with_library(library)
+    with open_database(settings.db_url).session() as s:
+        disc = store.get_disc(s, disc_id)
+    title = next(t for t in disc.titles if t.index == title_index)
+    name = f"{run_labels.run_name(disc)}: t{title_index:02d} -> {run_labels.target(disc, title)}"
     try:
-        encode_title(disc_id, title_index, settings, profile, position)
-        return str(organize_title(disc_id, title_index, settings))
+        with tags(*label_run(disc, settings.host_name, name)):
+            encode = encode_title.with_options(
+                task_run_name=run_labels.step_name("transcode", disc, title)
+            )
+            encode(disc_id, title_index, settings, profile, position)
+            organize = organize_title.with_options(
+                task_run_name=run_labels.step_name("organize", disc, title)
+            )
+            return str(organize(disc_id, title_index, settings))
     except JobHeld as held:  # a second hand-over of the title: the live one files it
         get_run_logger().info("%s", held)
         return str(held)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from prefect import get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
@@ -16,6 +15,7 @@ from boz.models import Decision, Preview
 from boz.pipeline import approval
 from boz.pipeline.preview import Planner
 from boz.settings import Settings
+from boz.tasks.artifacts import publish_preview
 
 REFUSABLE = (BadDecision, NeedsDecision, EpisodeConflict)
 """What an answer can get wrong: the run says so and asks again."""
@@ -43,23 +43,6 @@ def approval_form(proposal: Preview, refused: str | None) -> type[ApprovalForm]:
     form = create_model("ApprovalForm", __base__=ApprovalForm, **fields)  # type: ignore[call-overload]
     form._description = approval.form_description(proposal)
     return form  # type: ignore[no-any-return]
-
-
-def publish_preview(proposal: Preview, how: str) -> None:
-    """The plan on the flow run's Artifacts tab: a table of titles and the summary. Published
-    again under the same keys once decided, so the latest version is what gets ripped."""
-    disc = proposal.disc
-    assert disc.id is not None
-    create_table_artifact(
-        table=approval.preview_rows(proposal),
-        key=approval.artifact_key(disc.id, "preview"),
-        description=f"Titles of disc {disc.label} (id {disc.id}), {how}",
-    )
-    create_markdown_artifact(
-        markdown=approval.summary_markdown(proposal),
-        key=approval.artifact_key(disc.id, "summary"),
-        description=f"Preview of disc {disc.label} (id {disc.id}), {how}",
-    )
 
 
 @task(name="await_approval", cache_policy=NONE, retries=0)

@@ -8,7 +8,7 @@ import functools
 from contextlib import AbstractContextManager
 from uuid import UUID
 
-from prefect import Task, get_client
+from prefect import Task, get_client, get_run_logger
 from prefect.client.schemas.objects import TaskRun
 from prefect.concurrency.sync import concurrency
 from prefect.context import TaskRunContext
@@ -19,6 +19,8 @@ from prefect.states import State
 from boz.deployments.setup import ensure_drive_limit
 from boz.drives.limits import drive_limit_name
 from boz.errors import BozError
+from boz.models import Disc
+from boz.pipeline import run_labels
 from boz.pipeline.jobs import Runner
 from boz.pipeline.rip import DriveSlot
 from boz.settings import Settings
@@ -80,3 +82,18 @@ def drive_slot(settings: Settings) -> DriveSlot:
         return concurrency(name, occupy=1, strict=True, lease_duration=settings.drive_lease_seconds)
 
     return slot
+
+
+def label_run(disc: Disc, host: str, name: str | None = None) -> list[str]:
+    """Name this flow run after what it files and add the disc's tags (kept: the tags it
+    was started with, which the CLI's progress bars follow); the tags for its steps."""
+    tags = run_labels.run_tags(disc, host)
+    try:
+        with get_client(sync_client=True) as client:
+            run_id = UUID(flow_run.get_id())
+            started = client.read_flow_run(run_id).tags
+            client.update_flow_run(run_id, name=name or run_labels.run_name(disc),
+                                   tags=sorted({*started, *tags}))  # fmt: skip
+    except Exception as exc:  # a name is not worth a failed rip: the run goes on unnamed
+        get_run_logger().warning("could not name this run: %s", exc)
+    return tags

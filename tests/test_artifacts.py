@@ -66,3 +66,62 @@ def test_an_auto_approved_run_shows_its_preview_as_artifacts(disc_factory, boz_h
     for name in EPISODES:
         assert name in markdown
     assert "Edit the fields below" not in markdown  # that line is for the approval form only
+
+
+def test_runs_and_steps_are_named_for_what_they_file_and_tagged(
+    disc_factory, boz_home: Path
+) -> None:
+    """``Show S01 D1 (LABEL)``, ``rip t00 -> S01E01``, tags the UI filters by, and the
+    last table: what landed where."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        ArtifactFilterKey,
+        FlowRunFilter,
+        FlowRunFilterParentFlowRunId,
+        TaskRunFilter,
+        TaskRunFilterFlowRunId,
+    )
+
+    from boz.flows.disc_to_library import disc_to_library
+    from boz.models import RipRequest
+    from boz.settings import Settings
+
+    disc = disc_factory("SAMPLE_SHOW_S1_D1")
+    state = disc_to_library(str(disc), RipRequest(auto_approve=True), return_state=True)
+    disc_id = state.result().disc.id
+    tags = {"show:Sample Show", "season:1", f"disc:{disc_id}", f"host:{Settings().host_name}"}
+    with get_client(sync_client=True) as client:
+        run_id = state.state_details.flow_run_id
+        children = FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run_id]))
+        runs = [client.read_flow_run(run_id), *client.read_flow_runs(flow_run_filter=children)]
+        steps = client.read_task_runs(
+            task_run_filter=TaskRunFilter(
+                flow_run_id=TaskRunFilterFlowRunId(any_=[r.id for r in runs])
+            )
+        )
+        [landed] = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=[f"disc-{disc_id}-landed"]),
+                flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]),
+            )
+        )
+    disc_run = "Sample Show S01 D1 (SAMPLE_SHOW_S1_D1)"
+    assert sorted(r.name for r in runs) == [
+        disc_run, *(f"{disc_run}: t0{n} -> S01E0{n + 1}" for n in range(3))
+    ]  # fmt: skip
+    assert all(tags <= set(r.tags) for r in runs)
+    names = {t.name for t in steps}
+    for n in range(3):
+        assert {
+            f"{step} t0{n} -> S01E0{n + 1}" for step in ("rip", "transcode", "organize")
+        } <= names
+    assert all(tags <= set(t.tags) for t in steps if t.name.startswith(("rip", "transcode")))
+
+    rows = json.loads(landed.data)
+    assert rows == [
+        {"index": n, "role": "episode", "episodes": str(n + 1), "status": "in library",
+         "file": EPISODES[n]}
+        for n in range(3)
+    ]  # fmt: skip

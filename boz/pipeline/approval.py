@@ -63,6 +63,20 @@ def preview_rows(preview: Preview) -> list[dict[str, object]]:
     ]
 
 
+def landed_rows(final: Preview) -> list[dict[str, object]]:
+    """The run's last table: each selected title and the library file it became."""
+    return [
+        {
+            "index": t.index,
+            "role": t.role.value if t.role else "",
+            "episodes": ",".join(str(n) for n in t.episodes),
+            "status": "in library" if t.in_library else "not filed",
+            "file": t.destination if t.in_library and t.destination else "",
+        }
+        for t in final.selected
+    ]
+
+
 def summary_markdown(preview: Preview) -> str:
     """The disc, what it is taken for, the notes and the titles (selected ones in bold)."""
     d = preview.disc
