@@ -8,14 +8,17 @@ win over it, explicit keyword arguments win over both.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import socket
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -115,6 +118,19 @@ class Settings(BaseSettings):
         default=60.0, ge=60, description="Prefect's lease on a drive's slot (its minimum is 60)"
     )
     server_port: int = Field(default=4200, gt=0, lt=65536, description="the local Prefect server")
+    notify_urls: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="Apprise URLs told when a disc waits, is done or fails (hold tokens)",
+    )
+
+    @field_validator("notify_urls", mode="before")
+    @classmethod
+    def _url_list(cls, value: object) -> object:
+        """A TOML list, or from the environment a JSON list or URLs split by spaces or commas."""
+        if isinstance(value, str):
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else re.split(r"[\s,]+", text)
+        return value
 
     @model_validator(mode="after")
     def _derive_paths(self) -> Settings:
@@ -158,6 +174,10 @@ class Settings(BaseSettings):
     def staging_dir(self) -> Path:
         assert self.staging is not None
         return self.staging
+
+    @property
+    def notify_to(self) -> list[str]:
+        return [u.get_secret_value() for u in self.notify_urls if u.get_secret_value()]
 
     @property
     def db_url(self) -> str:

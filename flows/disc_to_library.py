@@ -8,6 +8,7 @@ from prefect import flow, tags
 from prefect.exceptions import FlowPauseTimeout
 from prefect.states import Cancelled, State
 
+from boz import notices
 from boz.db.engine import open_database
 from boz.errors import DiscBusy
 from boz.flows.handoff import Handoff
@@ -17,6 +18,7 @@ from boz.pipeline.organize import disc_outcome
 from boz.settings import Settings
 from boz.tasks.approval import await_approval
 from boz.tasks.artifacts import publish_landed
+from boz.tasks.notices import tell
 from boz.tasks.runtime import current_runner, label_run
 from boz.tasks.steps import (
     decide_disc,
@@ -77,8 +79,11 @@ def disc_to_library(
         raise  # nobody answered (the disc stays awaiting approval), or another run has it
     except Exception as exc:
         handoff.wait_quietly()
-        lifecycle.fail(db, disc_id, str(exc) or type(exc).__name__)
+        reason = str(exc) or type(exc).__name__
+        lifecycle.fail(db, disc_id, reason)
+        tell(settings, notices.failed(disc_id, reason))
         raise
     final = disc_outcome(db, disc_id, settings.library_dir, ids=settings.library_ids)
     publish_landed(final)
+    tell(settings, notices.done(final))
     return final.model_copy(update={"notes": notes})

@@ -9,6 +9,7 @@ from prefect.input import RunInput
 from prefect.runtime import flow_run
 from pydantic import Field, create_model
 
+from boz import notices
 from boz.db.engine import open_database
 from boz.errors import BadDecision, EpisodeConflict, NeedsDecision
 from boz.models import Decision, Preview
@@ -16,6 +17,7 @@ from boz.pipeline import approval
 from boz.pipeline.preview import Planner
 from boz.settings import Settings
 from boz.tasks.artifacts import publish_preview
+from boz.tasks.notices import run_link, tell
 
 REFUSABLE = (BadDecision, NeedsDecision, EpisodeConflict)
 """What an answer can get wrong: the run says so and asks again."""
@@ -67,6 +69,7 @@ def await_approval(proposal: Preview, auto_approve: bool, settings: Settings) ->
             return plan
     publish_preview(proposal, "proposed, awaiting approval")
     approval.mark_awaiting(db, disc_id, flow_run.get_id())
+    tell(settings, notices.awaiting(proposal, run_link()))
     while True:
         form = approval_form(proposal, refused)
         answer = pause_flow_run(
