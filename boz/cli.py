@@ -25,15 +25,15 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from boz.errors import ApprovalTimedOut, BozError, PrefectUnavailable
-from boz.models import ExtraKind
-from boz.render import print_preview
+from boz.models import ExtraKind, JobStatus
+from boz.render import add_row, print_preview, took, visible, when
 from boz.settings import Settings
 
 if TYPE_CHECKING:
     from uuid import UUID
 
     from boz.db.engine import Database
-    from boz.models import Decision
+    from boz.models import Decision, Job
     from boz.pipeline.approval import TitleEdits
     from boz.tasks.progress import StepProgress
 
@@ -69,7 +69,9 @@ def _options(
     """Insert a disc, get correctly named, transcoded files in your media library."""
 
 
-out = Console()
+# Piped or captured output is not cut to 80 columns: a table read by a script or a log
+# keeps whole paths (COLUMNS still wins).
+out = Console(width=None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "200")))
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON on stdout, nothing else.")]
 ProgressFlag = Annotated[
     bool | None,
@@ -506,12 +508,13 @@ def discs(as_json: JsonFlag = False) -> None:
     if as_json:
         _print_json([d.model_dump(mode="json") for d in items])
         return
-    table = Table("id", "label", "kind", "name", "status", "titles", "error")
+    table = Table("id", "label", "kind", "name", "status", "titles", "first seen", "updated",
+                  "error")  # fmt: skip
     for d in items:
         name = f"{d.show} S{d.season:02d}" if d.show and d.season is not None else d.movie_title
-        table.add_row(
-            str(d.id), d.label, d.kind.value, name or "-", d.status.value, str(len(d.titles)),
-            d.error or "",
+        add_row(
+            table, d.id, d.label, d.kind.value, name or "-", d.status.value, len(d.titles),
+            when(d.first_seen), when(d.updated), d.error or "",
         )  # fmt: skip
     out.print(table)
 
@@ -545,59 +548,115 @@ def disc_view(
         _print_json({**data, "jobs": [j.model_dump(mode="json") for j in its_jobs], "runs": runs})
         return
     d = shown.disc
-    out.print(f"disc {d.id} {d.label}: {d.status.value}" + (f" ({d.error})" if d.error else ""),
-              markup=False)  # fmt: skip
+    line = f"disc {d.id} {d.label}: {d.status.value}" + (f" ({d.error})" if d.error else "")
+    out.print(visible(line), markup=False, highlight=False)
     print_preview(out, shown)
-    table = Table("title", "kind", "status", "host", "attempts", "output / error")
-    for j in its_jobs:
-        table.add_row(
-            str(j.title_index), j.kind.value, j.status.value, j.host or "-", str(j.attempts),
-            f"held by {j.holder}" if j.holder else j.error or j.output_path or "",
-        )  # fmt: skip
-    if its_jobs:
-        out.print(table)
+    _jobs_table(its_jobs, with_disc=False)
     for run in runs:
         out.print(f"run: {run['url'] or run['flow_run_id']}", soft_wrap=True, markup=False)
+
+
+def _jobs_table(items: list[Job], *, with_disc: bool = True) -> None:
+    if not items:
+        return
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    table = Table(*(["id", "disc"] if with_disc else []), "title", "kind", "status", "host",
+                  "attempts", "started", "took", "output / error")  # fmt: skip
+    for j in items:
+        add_row(
+            table, *([j.id, j.disc_id] if with_disc else []), j.title_index, j.kind.value,
+            j.status.value, j.host or "-", j.attempts, when(j.started),
+            took(j.started, j.finished, now),
+            f"held by {j.holder}" if j.holder else j.error or j.output_path or "",
+        )  # fmt: skip
+    out.print(table)
 
 
 @app.command()
 def jobs(
     disc: Annotated[int | None, typer.Option(help="Only this disc's jobs.")] = None,
+    status: Annotated[
+        JobStatus | None, typer.Option(help="Only jobs in this state.", case_sensitive=False)
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Rip, transcode and organize jobs, one per title and step."""
+    """Rip, transcode and organize jobs, one per title and step, with when they ran."""
     from boz.db import store
 
     with _database(_settings()).session() as s:
-        items = store.list_jobs(s, disc)
+        items = [j for j in store.list_jobs(s, disc) if status is None or j.status is status]
     if as_json:
         _print_json([j.model_dump(mode="json") for j in items])
         return
-    table = Table("id", "disc", "title", "kind", "status", "host", "attempts", "output / error")
-    for j in items:
-        table.add_row(
-            str(j.id), str(j.disc_id), str(j.title_index), j.kind.value, j.status.value,
-            j.host or "-", str(j.attempts),
-            f"held by {j.holder}" if j.holder else j.error or j.output_path or "",
-        )  # fmt: skip
-    out.print(table)
+    if not items:
+        out.print("no jobs" + (f" {status.value}" if status else "")
+                  + (f" for disc {disc}" if disc is not None else ""))  # fmt: skip
+    _jobs_table(items)
 
 
 @app.command()
-def seasons(as_json: JsonFlag = False) -> None:
-    """TV season counters: the last episode number handed out per show and season."""
+def seasons(
+    show: Annotated[
+        str | None, typer.Argument(help="Only this show (as its library folder names it).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """TV season counters: the last episode number handed out per show and season, and
+    the numbers discs hold."""
     from boz.db import store
+    from boz.pipeline.naming import show_key
 
     with _database(_settings()).session() as s:
         items = store.list_seasons(s)
+    if show is not None:
+        items = [x for x in items if x.show.casefold() == show_key(show).casefold()]
     if as_json:
         _print_json([x.model_dump(mode="json") for x in items])
         return
     table = Table("show", "season", "last episode", "episodes")
     for x in items:
-        table.add_row(x.show, str(x.season), str(x.last_episode_assigned),
-                      ",".join(map(str, x.episodes)))  # fmt: skip
+        add_row(table, x.show, x.season, x.last_episode_assigned, _runs(x.episodes))
     out.print(table)
+
+
+def _runs(numbers: list[int]) -> str:
+    """1,2,3,5 -> 1-3,5."""
+    spans: list[list[int]] = []
+    for n in sorted(numbers):
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return ",".join(f"{a}-{b}" if b > a else str(a) for a, b in spans) or "-"
+
+
+@app.command()
+def prune(
+    older_than: Annotated[
+        str, typer.Option("--older-than", help="Finished longer ago than this: 12h, 30d, 2w.")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be removed; remove nothing.")
+    ] = False,
+) -> None:
+    """Remove the history of finished discs and their jobs. Season counters and the discs
+    that hold episode numbers stay (only their jobs go): numbers are never given twice."""
+    from datetime import UTC, datetime
+
+    from boz.db.prune import age
+    from boz.db.prune import prune as forget
+
+    before = datetime.now(UTC) - age(older_than)
+    with _database(_settings()).session() as s:
+        pruned = forget(s, before, dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    out.print(visible(f"{verb} {len(pruned.discs)} discs, {pruned.jobs} jobs (finished before "
+                      f"{when(before)}); kept {pruned.kept_discs} finished discs that hold "
+                      "episode numbers"), markup=False, highlight=False)  # fmt: skip
+    for disc in pruned.discs:
+        out.print(visible(f"  disc {disc}"), markup=False, highlight=False)
 
 
 @app.command()
@@ -665,11 +724,11 @@ def hosts(as_json: JsonFlag = False) -> None:
     table = Table("name", "roles", "status", "last heartbeat", "drives", "encoders", "workers",
                   "jobs done", "transcode speed")  # fmt: skip
     for h in items:
-        table.add_row(
-            h.name, ",".join(h.roles) or "-", h.status,
+        add_row(
+            table, h.name, ",".join(h.roles) or "-", h.status,
             h.last_heartbeat.strftime("%Y-%m-%d %H:%M:%S") if h.last_heartbeat else "-",
             ",".join(h.drives) or "-", ",".join(h.encoders) or "-", ",".join(h.workers) or "-",
-            str(h.jobs_done), f"{h.transcode_speed}x" if h.transcode_speed else "-",
+            h.jobs_done, f"{h.transcode_speed}x" if h.transcode_speed else "-",
         )  # fmt: skip
     out.print(table)
 

@@ -12,6 +12,10 @@ class BozError(Exception):
     transient = False
 
 
+class BadOption(BozError):
+    """A command-line option or a setting whose value cannot be used as given."""
+
+
 class SourceNotFound(BozError):
     """The disc source (folder, device, image) does not exist."""
 
