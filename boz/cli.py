@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 from uuid import uuid4
@@ -26,6 +27,7 @@ from rich.table import Table
 
 from boz.errors import ApprovalTimedOut, BozError, PrefectUnavailable
 from boz.models import ExtraKind, JobStatus
+from boz.models.plan import MAX_EPISODE
 from boz.render import add_row, print_preview, took, visible, when
 from boz.settings import Settings
 
@@ -65,14 +67,25 @@ def _options(
             "--version", callback=_print_version, is_eager=True, help="Print the version."
         ),
     ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Show the runs' log lines on the terminal."),
+    ] = False,
 ) -> None:
     """Insert a disc, get correctly named, transcoded files in your media library."""
+    _VERBOSE.set(verbose)
 
 
 # Piped or captured output is not cut to 80 columns: a table read by a script or a log
 # keeps whole paths (COLUMNS still wins).
 out = Console(width=None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "200")))
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON on stdout, nothing else.")]
+# The ranges the models hold, refused here first: one line naming the option.
+SeasonOption = Annotated[int | None, typer.Option(min=0, help="TV season number.")]
+FirstEpisodeOption = Annotated[
+    int | None, typer.Option(min=1, max=MAX_EPISODE, help="Number of the first episode.")
+]
+YearOption = Annotated[int | None, typer.Option(min=1870, max=2200, help="Release year.")]
 ProgressFlag = Annotated[
     bool | None,
     typer.Option(
@@ -133,9 +146,16 @@ def _prefect_consoles() -> list[logging.Handler]:
     return [h for h in logging.getLogger().handlers if type(h).__name__ == "PrefectConsoleHandler"]
 
 
+_VERBOSE: ContextVar[bool] = ContextVar("verbose", default=False)
+
+
 def _quiet_tracebacks() -> None:
+    """The run's log stays in Prefect (UI, API); on the terminal only with --verbose, and
+    even then without tracebacks: the outcome is the result table or one line."""
     for handler in _prefect_consoles():
         handler.addFilter(_NoTracebacks())
+        if not _VERBOSE.get():
+            handler.setLevel(logging.CRITICAL + 1)
 
 
 def _log_console() -> Console:
@@ -230,10 +250,10 @@ def rip(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Approve the proposal.")] = False,
     library: Annotated[Path | None, typer.Option(help="Library folder for this run.")] = None,
     show: Annotated[str | None, typer.Option(help="TV show name.")] = None,
-    season: Annotated[int | None, typer.Option(help="TV season number.")] = None,
-    first_episode: Annotated[int | None, typer.Option(help="Number of the first episode.")] = None,
+    season: SeasonOption = None,
+    first_episode: FirstEpisodeOption = None,
     movie: Annotated[str | None, typer.Option(help="Movie title.")] = None,
-    year: Annotated[int | None, typer.Option(help="Release year.")] = None,
+    year: YearOption = None,
     again: Annotated[
         bool, typer.Option("--again", help="Rip a disc that was ripped before.")
     ] = False,
@@ -291,10 +311,10 @@ def rip(
 def preview(
     source: Annotated[str, typer.Argument(help="The same sources as boz rip.")],
     show: Annotated[str | None, typer.Option(help="TV show name.")] = None,
-    season: Annotated[int | None, typer.Option(help="TV season number.")] = None,
-    first_episode: Annotated[int | None, typer.Option(help="Number of the first episode.")] = None,
+    season: SeasonOption = None,
+    first_episode: FirstEpisodeOption = None,
     movie: Annotated[str | None, typer.Option(help="Movie title.")] = None,
-    year: Annotated[int | None, typer.Option(help="Release year.")] = None,
+    year: YearOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Show what a disc is and what each title would become, without ripping anything.
@@ -372,10 +392,10 @@ def approve(
     ] = None,
     skip: Annotated[str | None, typer.Option(help="Titles not to rip, e.g. 4,5.")] = None,
     show: Annotated[str | None, typer.Option(help="TV show name.")] = None,
-    season: Annotated[int | None, typer.Option(help="TV season number.")] = None,
-    first_episode: Annotated[int | None, typer.Option(help="Number of the first episode.")] = None,
+    season: SeasonOption = None,
+    first_episode: FirstEpisodeOption = None,
     movie: Annotated[str | None, typer.Option(help="Movie title.")] = None,
-    year: Annotated[int | None, typer.Option(help="Release year.")] = None,
+    year: YearOption = None,
     library: Annotated[
         Path | None, typer.Option(help="Library for a new run, if the paused one is gone.")
     ] = None,
@@ -844,11 +864,34 @@ def sample_disc(
 
 
 def main() -> None:
+    """Every failure is one line on stderr: 1 for what the user can fix (an input, an
+    option, a setting), 2 for a bug (the run's log in Prefect has its traceback)."""
+    from pydantic import ValidationError
+
     try:
-        app()
+        result = app(standalone_mode=False)
+    except typer.Exit as done:  # --version
+        raise SystemExit(done.exit_code) from None
+    except typer.Abort:
+        _fail("interrupted", 130)
+    except typer.TyperException as exc:  # the command line itself: a usage error
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `boz` or `boz db` alone: the help
+            exc.show()  # type: ignore[attr-defined]
+            raise SystemExit(0) from None
+        ctx = getattr(exc, "ctx", None)
+        command = ctx.command_path if ctx is not None else "boz"
+        _fail(f"{exc.format_message()} (see {command} --help)")  # type: ignore[attr-defined]
     except BozError as exc:
-        sys.stderr.write(f"boz: {exc}\n")
-        raise SystemExit(1) from None
+        _fail(str(exc))
+    except ValidationError as exc:  # an option's value that the models refuse
+        first = exc.errors()[0]
+        field = "--" + "-".join(str(p) for p in first["loc"]).replace("_", "-")
+        _fail(f"{field} {first['input']!r}: {first['msg']}")
     except Exception as exc:  # a bug: say so in one line; the run log has the traceback
-        sys.stderr.write(f"boz: unexpected error: {type(exc).__name__}: {exc}\n")
-        raise SystemExit(2) from None
+        _fail(f"unexpected error: {type(exc).__name__}: {exc}", 2)
+    raise SystemExit(result if isinstance(result, int) else 0)
+
+
+def _fail(line: str, status: int = 1) -> None:
+    sys.stderr.write(f"boz: {visible(' '.join(line.split()))}\n")
+    raise SystemExit(status)

@@ -12,6 +12,10 @@ class BozError(Exception):
     transient = False
 
 
+class BadSetting(BozError):
+    """A BOZ_ variable or a line of config.toml that cannot be used."""
+
+
 class BadOption(BozError):
     """A command-line option or a setting whose value cannot be used as given."""
 

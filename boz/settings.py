@@ -12,18 +12,21 @@ import json
 import os
 import re
 import socket
+import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
+from boz.errors import BadSetting
 from boz.media.profiles import Profile
 
 DEFAULT_HOME = "~/.boz-ripper"
@@ -162,8 +165,12 @@ class Settings(BaseSettings):
 
     @classmethod
     def with_library(cls, library: str | Path | None) -> Settings:
-        """This host's settings, with a library given for one command or run."""
-        return cls(library=Path(library)) if library else cls()
+        """This host's settings, with a library given for one command or run; a setting
+        that cannot be used is one line naming the variable, or the file and its line."""
+        try:
+            return cls(library=Path(library)) if library else cls()
+        except (ValidationError, SettingsError, tomllib.TOMLDecodeError) as exc:
+            raise BadSetting(explain(exc)) from None
 
     @property
     def library_dir(self) -> Path:
@@ -183,3 +190,39 @@ class Settings(BaseSettings):
     def db_url(self) -> str:
         assert self.database_url is not None
         return self.database_url
+
+
+def explain(exc: Exception) -> str:
+    """Where a bad setting came from and what is wrong with it, in one line."""
+    if isinstance(exc, tomllib.TOMLDecodeError):
+        return f"{config_file()}: {exc}: fix the file (TOML) or move it away"
+    if isinstance(exc, SettingsError):
+        found = re.search(r'field "(\w+)"', str(exc))
+        name = f"BOZ_{found[1].upper()}" if found else "a BOZ_ variable"
+        return f"{name} is not valid JSON: give a JSON value, e.g. '[\"a\", \"b\"]' or '{{}}'"
+    assert isinstance(exc, ValidationError)
+    errors = exc.errors()
+    first = errors[0]
+    field = str(first["loc"][0]) if first["loc"] else "?"
+    env = f"BOZ_{field.upper()}"
+    if env in os.environ:
+        where = f"{env}={os.environ[env]!r}"
+    else:
+        line = _toml_line(field)
+        where = f"{config_file()} line {line} ({field})" if line else f"setting {field}"
+    inner = ".".join(str(p) for p in first["loc"][1:])
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where}: {f'{inner}: ' if inner else ''}{first['msg']}{more}"
+
+
+def _toml_line(field: str) -> int | None:
+    """The line of ``field = …`` or ``[field…]`` in the settings file, if it is there."""
+    try:
+        text = config_file().read_text(encoding="utf-8")
+    except OSError:
+        return None
+    pattern = re.compile(rf"^\s*(\[\s*{field}\b|{field}\s*=)")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return None

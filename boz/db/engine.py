@@ -26,9 +26,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from boz.errors import DatabaseError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # A PostgreSQL connection idle for longer is pinged before it is used again.
@@ -145,10 +147,40 @@ class _QueuedConnection(sqlite3.Connection):
 
 
 def make_engine(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, parsed.database)
-    return _postgresql_engine(url)
+    """An engine for SQLite or PostgreSQL; any other URL, a missing driver or a folder that
+    cannot be made is a DatabaseError naming BOZ_DATABASE_URL."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseError(
+            f"BOZ_DATABASE_URL {url!r} is not a database URL: give sqlite:///PATH or "
+            "postgresql+psycopg://USER:PASSWORD@HOST/DB"
+        ) from None
+    backend = parsed.get_backend_name()
+    try:
+        if backend == "sqlite":
+            return _sqlite_engine(url, parsed.database)
+        if backend == "postgresql":
+            return _postgresql_engine(url)
+    except ModuleNotFoundError as exc:
+        raise DatabaseError(
+            f"PostgreSQL needs the Python module {exc.name!r}: install boz-ripper with its "
+            "postgres extra (pip install 'boz-ripper[postgres]')"
+        ) from None
+    except (FileExistsError, NotADirectoryError):
+        raise DatabaseError(
+            f"the database's folder {Path(parsed.database or '').parent} is a file, not a "
+            "folder: set BOZ_HOME (or BOZ_DATABASE_URL) to a folder"
+        ) from None
+    except OSError as exc:
+        raise DatabaseError(
+            f"cannot make the database's folder {Path(parsed.database or '').parent}: "
+            f"{exc.strerror} (BOZ_HOME or BOZ_DATABASE_URL)"
+        ) from None
+    raise DatabaseError(
+        f"BOZ_DATABASE_URL {parsed.render_as_string()!r}: {backend} is not supported; "
+        "use SQLite (sqlite:///PATH) or PostgreSQL (postgresql+psycopg://…)"
+    )
 
 
 def _postgresql_engine(url: str) -> Engine:

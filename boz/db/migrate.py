@@ -29,6 +29,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(alembic_config(engine), revision)
     except SQLAlchemyError as exc:
         reason = str(exc.orig) if getattr(exc, "orig", None) else str(exc).splitlines()[0]
+        reason = " ".join(reason.split())  # drivers wrap their hints onto more lines
         raise DatabaseError(
             f"cannot migrate the database at {engine.url.render_as_string()}: {reason}"
         ) from exc

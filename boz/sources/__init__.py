@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Protocol
 
+from boz.errors import SourceNotFound
 from boz.media.runner import ProgressCallback
 from boz.models import Title
 from boz.settings import Settings
@@ -51,6 +52,10 @@ def open_source(spec: str, settings: Settings, *, minlength: int | None = None) 
     from boz.sources.folder import FolderSource
     from boz.sources.makemkv.source import MakeMKVSource
 
+    if not spec.strip():  # Path("") is the current folder: never rip that by accident
+        raise SourceNotFound(
+            "no source given: name a folder of titles, disc:N, dev:/dev/sr0 or iso:FILE"
+        )
     spec = normalize_spec(spec)
     if MAKEMKV_SPEC.match(spec):
         return MakeMKVSource(spec, settings, minlength=minlength)
