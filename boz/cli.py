@@ -26,7 +26,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from boz.errors import ApprovalTimedOut, BozError, PrefectUnavailable
-from boz.models import ExtraKind, JobStatus
+from boz.models import DiscKind, ExtraKind, JobStatus
 from boz.models.plan import MAX_EPISODE
 from boz.render import add_row, print_preview, took, visible, when
 from boz.settings import Settings
@@ -416,6 +416,7 @@ def approve(
         edits,
         progress=progress,
         approve=True,
+        kind=DiscKind.movie if movie and not show else DiscKind.tv if show else None,
         show=show,
         season=season,
         first_episode=first_episode,
@@ -879,8 +880,9 @@ def main() -> None:
             exc.show()  # type: ignore[attr-defined]
             raise SystemExit(0) from None
         ctx = getattr(exc, "ctx", None)
-        command = ctx.command_path if ctx is not None else "boz"
-        _fail(f"{exc.format_message()} (see {command} --help)")  # type: ignore[attr-defined]
+        sub = ctx.command_path[len(ctx.find_root().command_path) :] if ctx is not None else ""
+        message = exc.format_message().replace("Value error, ", "")  # type: ignore[attr-defined]
+        _fail(f"{message} (see boz{sub} --help)")  # however it was started: python -m boz
     except BozError as exc:
         _fail(str(exc))
     except ValidationError as exc:  # an option's value that the models refuse
