@@ -39,17 +39,28 @@ test-deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# A sample TV disc through the whole pipeline on SQLite and a local Prefect server.
+# A sample TV disc through the whole pipeline on SQLite and a local Prefect server. The
+# demo's settings go into $BOZ_HOME/config.toml (unless it sets them already), so the
+# commands it suggests next behave the same; its extra is long enough to be kept.
 demo: install
-	@$(BIN)/boz sample-disc "$(DEMO_DISC)" --episodes 3 --seconds 20 --extras 1
+	@$(BIN)/boz sample-disc "$(DEMO_DISC)" --episodes 3 --seconds 20 --extras 1 --extra-seconds 12
+	@config="$(BOZ_HOME)/config.toml"; mkdir -p "$(BOZ_HOME)"; touch "$$config"; \
+	grep -q '^min_title_seconds' "$$config" || { \
+	  echo "# make demo: its sample disc's titles are seconds long" >> "$$config"; \
+	  echo "min_title_seconds = 10" >> "$$config"; }; \
+	grep -q '^server_port' "$$config" || echo "server_port = $(DEMO_PORT)" >> "$$config"; \
+	echo "settings: $$config"
 	@url="$${PREFECT_API_URL:-}"; \
-	if [ -z "$$url" ]; then url=$$($(BIN)/boz server start --port $(DEMO_PORT) --url-only) || exit 1; fi; \
-	PREFECT_API_URL=$$url BOZ_MIN_TITLE_SECONDS=$${BOZ_MIN_TITLE_SECONDS:-10} \
-	  $(BIN)/boz rip "$(DEMO_DISC)" --yes || exit 1; \
+	if [ -z "$$url" ]; then \
+	  echo "starting the Prefect server: UI at http://127.0.0.1:$(DEMO_PORT) (the first start takes a minute)"; \
+	  url=$$($(BIN)/boz server start --port $(DEMO_PORT) --url-only) || exit 1; \
+	fi; \
+	echo "Prefect UI: $${url%/api} (watch the run there)"; \
+	PREFECT_API_URL=$$url $(BIN)/boz rip "$(DEMO_DISC)" --yes || exit 1; \
 	echo; echo "Library $$($(BIN)/boz where library):"; \
 	cd "$$($(BIN)/boz where library)" && find . -mindepth 1 | sort | sed -e 's|[^/]*/|  |g'; \
 	echo; echo "Prefect UI (the run is there): $${url%/api}"; \
-	echo "More: PREFECT_API_URL=$$url $(BIN)/boz discs | jobs | seasons"
+	echo "Next: $(BIN)/boz discs | jobs | seasons | disc 1 (same settings, same server)"
 
 test: install test-deps
 	$(BIN)/pytest -q

@@ -848,9 +848,10 @@ def where(
 @app.command("sample-disc")
 def sample_disc(
     folder: Annotated[Path, typer.Argument(help="Folder to create, named like a disc label.")],
-    episodes: Annotated[int, typer.Option()] = 3,
-    seconds: Annotated[float, typer.Option(help="Length of each episode.")] = 20,
-    extras: Annotated[int, typer.Option()] = 1,
+    episodes: Annotated[int, typer.Option(min=0, help="How many episodes.")] = 3,
+    seconds: Annotated[float, typer.Option(min=1, help="Length of each episode.")] = 20,
+    extras: Annotated[int, typer.Option(min=0, help="How many extras, after them.")] = 1,
+    extra_seconds: Annotated[float, typer.Option(min=1, help="Length of each extra.")] = 4,
     variant: Annotated[int, typer.Option(help="Changes the content, so discs differ.")] = 0,
 ) -> None:
     """Make a small sample TV disc (a folder of title files) with ffmpeg."""
@@ -860,7 +861,8 @@ def sample_disc(
         out.print(f"{folder} exists; keeping it")
         return
     make_disc(folder, episodes=episodes, episode_seconds=seconds, extras=extras,
-              first_variant=variant, ffmpeg=_settings().ffmpeg)  # fmt: skip
+              extra_seconds=extra_seconds, first_variant=variant,
+              ffmpeg=_settings().ffmpeg)  # fmt: skip
     out.print(f"sample disc in {folder}")
 
 
