@@ -39,14 +39,19 @@ if TYPE_CHECKING:
     from boz.pipeline.approval import TitleEdits
     from boz.tasks.progress import StepProgress
 
+# Plain help (no rich panels): Typer's panels print a "<bool>" after every flag, as if
+# --yes took a value.
 app = typer.Typer(
     help="Insert a disc, get correctly named, transcoded files in your media library.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
 )
-db_app = typer.Typer(help="The domain database.", no_args_is_help=True)
-server_app = typer.Typer(help="A local Prefect server for this machine.", no_args_is_help=True)
+db_app = typer.Typer(help="The domain database.", no_args_is_help=True, rich_markup_mode=None)
+server_app = typer.Typer(
+    help="A local Prefect server for this machine.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(db_app, name="db")
 app.add_typer(server_app, name="server")
 
