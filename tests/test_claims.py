@@ -39,7 +39,7 @@ def _disc(db: Database, titles: int = 2) -> int:
             disc_id,
             [Title(index=i, name=f"t{i}", duration_s=60, size_bytes=1) for i in range(titles)],
         )
-        store.set_title_plan(s, disc_id, {i: (None, True) for i in range(titles)})
+        store.set_title_plan(s, disc_id, {i: (None, True, None) for i in range(titles)})
     return disc_id
 
 
