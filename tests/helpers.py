@@ -91,3 +91,24 @@ def kill_tree(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     proc.wait()
+
+
+def disc_runs(*, count: bool = False):  # type: ignore[no-untyped-def]
+    """The session's newest top-level ``disc_to_library`` runs (named for their disc once
+    the preview knows it), newest first; or how many there are in all."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterParentTaskRunId,
+    )
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    flows = FlowFilter(name=FlowFilterName(any_=["disc_to_library"]))
+    top = FlowRunFilter(parent_task_run_id=FlowRunFilterParentTaskRunId(is_null_=True))
+    with get_client(sync_client=True) as client:
+        if count:
+            return client.count_flow_runs(flow_filter=flows, flow_run_filter=top)
+        return client.read_flow_runs(flow_filter=flows, flow_run_filter=top, limit=20,
+                                     sort=FlowRunSort.START_TIME_DESC)  # fmt: skip

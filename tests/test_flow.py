@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import boz_json, library_files, run_boz, start_rip, wait_for_status
+from helpers import boz_json, disc_runs, library_files, run_boz, start_rip, wait_for_status
 
 from boz.media.probe import probe
 
@@ -53,7 +53,8 @@ def runs_of(result) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
 
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs()
-        parent = max((r for r in runs if r.name == result.disc.source), key=lambda r: r.created)
+        parent = disc_runs()[0]
+        assert f"disc:{result.disc.id}" in parent.tags
         children = [
             str(r.id)
             for r in runs

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import boz_json, library_files, run_boz
+from helpers import boz_json, disc_runs, library_files, run_boz
 
 from boz.db import store
 from boz.errors import DiscKeyError, DiscReadError, MakeMKVTooOld, NoDisc, NoSpace, ToolStalled
@@ -236,13 +236,6 @@ def test_a_hanging_rip_fails_the_run_within_its_timeouts(
     assert not list((boz_home / "staging").rglob("*.mkv"))
 
 
-def _runs_named(name: str) -> int:
-    from prefect import get_client
-
-    with get_client(sync_client=True) as client:
-        return sum(1 for r in client.read_flow_runs(limit=200) if r.name == name)
-
-
 @pytest.mark.usefixtures("prefect_api")
 def test_one_insert_seen_by_the_watcher_gives_one_flow_run(
     fake: Fake, boz_home: Path, monkeypatch: pytest.MonkeyPatch
@@ -254,7 +247,7 @@ def test_one_insert_seen_by_the_watcher_gives_one_flow_run(
     fake.disc(SEASON_24 / "disc01.txt")
     monkeypatch.setenv("BOZ_WATCH_AUTO_APPROVE", "true")
     settings = Settings()
-    before = _runs_named("dev:/dev/sr0")
+    before = disc_runs(count=True)
     watcher = Watcher(open_database(settings.db_url), settings, settings.host_name,
                       [("/dev/sr0", "BD-RE FAKE")])  # fmt: skip
     t = time.monotonic()
@@ -262,7 +255,7 @@ def test_one_insert_seen_by_the_watcher_gives_one_flow_run(
                   for dt in (0.0, 0.3, 0.9)]  # fmt: skip
     watcher.run([*udev_burst, None], until=lambda: False)
     watcher.wait(timeout=180)
-    assert _runs_named("dev:/dev/sr0") == before + 1
+    assert disc_runs(count=True) == before + 1
     assert library_files(boz_home) == EPISODES_24[:4]
     [disc] = boz_json("discs")
     assert disc["status"] == "done"
