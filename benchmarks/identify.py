@@ -8,6 +8,8 @@ with TheDiscDB's map of every title:
 
 - TV: are exactly the episode titles picked, in episode order? are their numbers right?
 - movies: is the proposed main feature one of TheDiscDB's MainMovie titles?
+- confidence: how many proposals are strong, and how many of those are right (the goal:
+  strong is never wrong, since ``--auto strong`` rips them unattended).
 
     .venv/bin/python benchmarks/identify.py [--corpus tests/fixtures/thediscdb] [-v]
 """
@@ -19,6 +21,7 @@ import json
 import os
 import re
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 from boz.db.engine import open_database
@@ -51,6 +54,8 @@ def main() -> None:
     opts = parser.parse_args()
 
     tv = tv_order = tv_numbers = movies = movies_ok = 0
+    levels: Counter[str] = Counter()
+    levels_right: Counter[str] = Counter()
     with tempfile.TemporaryDirectory(prefix="boz-identify-") as home:
         os.environ["FAKE_MAKEMKV_PROGRESS_DELAY"] = "0"
         settings = Settings(home=Path(home), makemkvcon=str(FAKE), makemkv_minlength=0)
@@ -84,6 +89,7 @@ def main() -> None:
                 verdict = "ok" if got_order == order else "WRONG TITLES"
                 if got_order == order and got_numbers != numbers:
                     verdict = "titles ok, numbers differ"
+                right = got_order == order and got_numbers == numbers
                 print(f"{verdict:26} {where}: episodes {got_numbers} from titles {got_order}")
                 if verdict != "ok" or opts.verbose:
                     print(f"{'':26} expected {numbers} from titles {order}")
@@ -93,6 +99,13 @@ def main() -> None:
                 movies += 1
                 movies_ok += right
                 print(f"{'ok' if right else 'WRONG MAIN FEATURE':26} {where}: main feature {main}")
+            level = str(shown.confidence)
+            levels[level] += 1
+            levels_right[level] += right
+            if level == "strong" and not right:
+                print(f"{'':26} STRONG AND WRONG: {'; '.join(shown.reasons)}")
+            elif opts.verbose:
+                print(f"{'':26} confidence {level}: {'; '.join(shown.reasons)}")
             for note in shown.notes if opts.verbose else []:
                 print(f"{'':26} note: {note}")
     print()
@@ -102,6 +115,9 @@ def main() -> None:
     total = tv_order + movies_ok
     print(f"all discs identified                     : {total}/{tv + movies} "
           f"({100 * total / (tv + movies):.0f} %)")  # fmt: skip
+    for level in ("strong", "medium", "weak"):
+        print(f"confidence {level:6}, right / proposals      : "
+              f"{levels_right[level]}/{levels[level]}")  # fmt: skip
 
 
 if __name__ == "__main__":

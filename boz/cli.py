@@ -26,7 +26,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from boz.errors import ApprovalTimedOut, BozError, PrefectUnavailable
-from boz.models import DiscKind, ExtraKind, JobStatus
+from boz.models import AutoApprove, DiscKind, ExtraKind, JobStatus
 from boz.models.plan import MAX_EPISODE
 from boz.render import add_row, print_preview, took, visible, when
 from boz.settings import Settings
@@ -253,6 +253,14 @@ def rip(
         ),
     ],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Approve the proposal.")] = False,
+    auto: Annotated[
+        AutoApprove,
+        typer.Option(
+            case_sensitive=False,
+            help="Approve the proposal only if it is this sure (strong, medium, any); "
+            "otherwise wait for the operator.",
+        ),
+    ] = AutoApprove.off,
     library: Annotated[Path | None, typer.Option(help="Library folder for this run.")] = None,
     show: Annotated[str | None, typer.Option(help="TV show name.")] = None,
     season: SeasonOption = None,
@@ -286,6 +294,7 @@ def rip(
         year=year,
         library=str(library.resolve()) if library else None,
         auto_approve=yes,
+        auto=auto,
         again=again,
         profile=profile,
     )
@@ -294,7 +303,7 @@ def rip(
     from boz.flows.disc_to_library import disc_to_library
 
     with _prefect(settings) as url:
-        if not yes:
+        if not yes and auto is AutoApprove.off:
             out.print(f"[bold]Waiting for approval[/]: `boz approve DISC_ID` or the Prefect UI "
                       f"at {url.removesuffix('/api')}")  # fmt: skip
         _quiet_tracebacks()
@@ -350,6 +359,8 @@ def preview(
         {
             "disc": d.model_dump(mode="json", include=set(disc_keys)),
             "titles": [t.model_dump(mode="json", include=set(title_keys)) for t in proposal.titles],
+            "confidence": proposal.confidence,
+            "reasons": proposal.reasons,
             "notes": proposal.notes,
         }
     )

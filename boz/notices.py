@@ -67,7 +67,8 @@ def awaiting(proposal: Preview, link: str | None) -> Notice:
         else f"{d.movie_title} ({d.year or 'year unknown'})" if d.movie_title
         else "unknown: say what it is"
     )  # fmt: skip
-    lines = [f"{what}; {len(proposal.selected)} of {len(proposal.titles)} titles proposed"]
+    lines = [f"{what}; {len(proposal.selected)} of {len(proposal.titles)} titles proposed"
+             + (f" ({proposal.confidence})" if proposal.confidence else "")]  # fmt: skip
     lines += _titles(proposal, landed=False)
     lines += [*proposal.notes]
     lines.append(f"Approve: {link}" if link else f"Approve: boz approve {d.id}")

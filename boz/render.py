@@ -89,5 +89,9 @@ def preview_text(preview: Preview, width: int = 140) -> str:
 
 def print_preview(console: Console, preview: Preview) -> None:
     console.print(preview_table(preview))
+    if preview.confidence:
+        why = "; ".join(preview.reasons)
+        console.print(visible(f"confidence: {preview.confidence} ({why})"), markup=False,
+                      highlight=False)  # fmt: skip
     for note in preview.notes:
         console.print(f"note: {visible(note)}", markup=False, highlight=False)

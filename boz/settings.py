@@ -28,6 +28,7 @@ from pydantic_settings import (
 
 from boz.errors import BadSetting
 from boz.media.profiles import Profile
+from boz.models import AutoApprove
 
 DEFAULT_HOME = "~/.boz-ripper"
 
@@ -97,7 +98,11 @@ class Settings(BaseSettings):
     makemkv_rip_timeout_seconds: float = Field(default=6 * 3600.0, gt=0)
     eject_after_rip: bool = False
     eject_command: str = "eject"
-    watch_auto_approve: bool = Field(default=False, description="boz watch rips with --yes")
+    watch_auto_approve: AutoApprove = Field(
+        default=AutoApprove.off,
+        description="which proposals boz watch's rips approve by themselves: off, strong, "
+        "medium or any (true: any, as --yes)",
+    )
     watch_poll_seconds: float = Field(default=5.0, gt=0)
     watch_debounce_seconds: float = Field(default=15.0, ge=0)
     approval_timeout_seconds: int = Field(default=86_400, gt=0)
@@ -125,6 +130,14 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Apprise URLs told when a disc waits, is done or fails (hold tokens)",
     )
+
+    @field_validator("watch_auto_approve", mode="before")
+    @classmethod
+    def _yes_no_as_level(cls, value: object) -> object:
+        """Any case; true/false, as the setting was before it had levels: any/off."""
+        text = str(value).strip().lower()
+        return {"true": "any", "1": "any", "yes": "any", "false": "off", "0": "off",
+                "no": "off"}.get(text, text)  # fmt: skip
 
     @field_validator("notify_urls", mode="before")
     @classmethod

@@ -56,7 +56,7 @@ def disc_to_library(
                 label_run(proposal.disc, settings.host_name)  # the paused run says what it is
                 if proposal.ripped_before and not request.again:
                     return proposal  # its note says how to rip it again
-                plan = await_approval(proposal, request.auto_approve, settings)
+                plan = await_approval(proposal, request, settings)
             if plan.disc.status is DiscStatus.rejected:
                 return Cancelled(message=f"disc {plan.disc.label} rejected: nothing ripped")
             run_tags = label_run(plan.disc, settings.host_name)

@@ -16,6 +16,8 @@ from boz.models.disc import (
 from boz.models.host import Host
 from boz.models.job import Job, JobKind, JobStatus
 from boz.models.plan import (
+    AutoApprove,
+    Confidence,
     Decision,
     PlannedTitle,
     Preview,
@@ -27,6 +29,8 @@ from boz.models.plan import (
 from boz.models.season import Season
 
 __all__ = [
+    "AutoApprove",
+    "Confidence",
     "Decision",
     "Disc",
     "DiscKind",

@@ -13,6 +13,32 @@ MAX_EPISODE = 999
 A typo such as 99999 would otherwise move a season's counter for good."""
 
 
+class Confidence(StrEnum):
+    weak = "weak"
+    medium = "medium"
+    strong = "strong"
+
+    @property
+    def rank(self) -> int:
+        return list(Confidence).index(self)
+
+
+class AutoApprove(StrEnum):
+    """Which proposals a run approves by itself (``--auto``, ``BOZ_WATCH_AUTO_APPROVE``)."""
+
+    off = "off"
+    strong = "strong"
+    medium = "medium"
+    any = "any"
+
+    def accepts(self, level: Confidence | None) -> bool:
+        if self is AutoApprove.off:
+            return False
+        if self is AutoApprove.any:
+            return True
+        return level is not None and level.rank >= Confidence(self.value).rank
+
+
 class RipRequest(BaseModel):
     """Options given when a rip starts (CLI flags or deployment parameters)."""
 
@@ -23,6 +49,10 @@ class RipRequest(BaseModel):
     year: int | None = Field(default=None, ge=1870, le=2200)
     library: str | None = Field(default=None, description="library folder for this run")
     auto_approve: bool = Field(default=False, description="approve the proposal without pausing")
+    auto: AutoApprove = Field(
+        default=AutoApprove.off,
+        description="approve the proposal only at or above this confidence, else pause",
+    )
     again: bool = Field(default=False, description="rip a disc that was ripped before")
     profile: str | None = Field(
         default=None, description="transcode profile; none: each transcode host's BOZ_PROFILE"
@@ -93,6 +123,10 @@ class Preview(BaseModel):
     disc: Disc
     titles: list[PlannedTitle]
     notes: list[str] = Field(default_factory=list)
+    confidence: Confidence | None = Field(
+        default=None, description="how sure a proposal is; None: not a fresh proposal"
+    )
+    reasons: list[str] = Field(default_factory=list, description="what set the confidence")
 
     @property
     def ripped_before(self) -> bool:

@@ -12,7 +12,7 @@ from pydantic import Field, create_model
 from boz import notices
 from boz.db.engine import open_database
 from boz.errors import BadDecision, EpisodeConflict, NeedsDecision
-from boz.models import Decision, Preview
+from boz.models import AutoApprove, Decision, Preview, RipRequest
 from boz.pipeline import approval
 from boz.pipeline.preview import Planner
 from boz.settings import Settings
@@ -48,15 +48,21 @@ def approval_form(proposal: Preview, refused: str | None) -> type[ApprovalForm]:
 
 
 @task(name="await_approval", cache_policy=NONE, retries=0)
-def await_approval(proposal: Preview, auto_approve: bool, settings: Settings) -> Preview:
-    """The plan to rip: the proposal under ``auto_approve`` when it names every selected
-    title (otherwise the operator is asked after all), else the operator's answer, asked
-    again with the reason until it can be carried out."""
+def await_approval(proposal: Preview, request: RipRequest, settings: Settings) -> Preview:
+    """The plan to rip: the proposal under ``--yes``, or under ``--auto LEVEL`` when it is
+    that sure, and when it names every selected title (otherwise the operator is asked
+    after all); else the operator's answer, asked again with the reason until it can be
+    carried out."""
     db = open_database(settings.db_url)
     planner = Planner.for_settings(settings, db)
     disc_id = proposal.disc.id
     assert disc_id is not None
     refused = None
+    auto_approve = request.auto_approve or request.auto.accepts(proposal.confidence)
+    if not auto_approve and request.auto is not AutoApprove.off:
+        refused = (f"not approved automatically: confidence {proposal.confidence} is below "
+                   f"--auto {request.auto.value} ({'; '.join(proposal.reasons)})")  # fmt: skip
+        get_run_logger().info("disc %s %s; asking the operator", disc_id, refused)
     if auto_approve:
         approval.check_something_selected(proposal, settings.min_title_seconds)
         try:

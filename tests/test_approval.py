@@ -7,6 +7,7 @@ from the UI is refused by the run, which asks again), nothing selected is never
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from uuid import UUID
@@ -163,3 +164,26 @@ def test_yes_asks_about_a_disc_it_cannot_name(copy_disc, boz_home: Path) -> None
         "TV/Mystery Show/Season 02/Mystery Show - S02E01.mkv",
         "TV/Mystery Show/Season 02/Mystery Show - S02E02.mkv",
     ]
+
+
+def test_auto_strong_rips_what_it_is_sure_of_and_asks_about_the_rest(
+    disc_factory, boz_home: Path
+) -> None:
+    sure = str(disc_factory("SAMPLE_SHOW_S1_D1"))
+    shown = json.loads(run_boz("preview", sure, "--show", "Sample Show", "--json").stdout)
+    assert (shown["confidence"], shown["reasons"]) == ("strong", ["no doubt found"])
+    run_boz("rip", sure, "--auto", "strong", "--show", "Sample Show")  # no pause
+    assert len(library_files(boz_home)) == 3
+
+    rip = start_rip(str(disc_factory("SAMPLE_SHOW_S1_D2", variant=5)), "--auto", "strong")
+    try:
+        waiting = wait_for_status("awaiting_approval")
+        _logged(waiting["approval_flow_run_id"],
+                "not approved automatically: confidence medium is below --auto strong "
+                "(show name read off the disc label)")  # fmt: skip
+        run_boz("reject", str(waiting["id"]))
+        rip.communicate(timeout=120)
+    finally:
+        rip.kill()
+        rip.wait(timeout=10)
+    assert len(library_files(boz_home)) == 3

@@ -22,6 +22,7 @@ from pathlib import Path
 from boz.db import store
 from boz.db.engine import Database
 from boz.drives.events import Action, MediaEvent
+from boz.models import AutoApprove
 from boz.settings import Settings
 
 log = logging.getLogger("boz.watch")
@@ -41,9 +42,10 @@ def launch_rip(settings: Settings) -> Launch:
     """Start ``boz rip dev:<device>`` in its own process, its output in a log file."""
 
     def launch(device: str, log_path: Path) -> subprocess.Popen[bytes]:
-        args = [sys.executable, "-m", "boz", "rip", f"dev:{device}"]
-        if settings.watch_auto_approve:
-            args.append("--yes")
+        # --verbose: the rip's log file keeps its run's log lines, as the run has them.
+        args = [sys.executable, "-m", "boz", "--verbose", "rip", f"dev:{device}"]
+        if settings.watch_auto_approve is not AutoApprove.off:
+            args += ["--auto", settings.watch_auto_approve.value]
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "ab") as out:
             return subprocess.Popen(

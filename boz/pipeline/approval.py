@@ -83,6 +83,11 @@ def summary_markdown(preview: Preview) -> str:
     lines = [
         f"### Disc `{d.label}` (id {d.id})",
         _identity_line(preview),
+        *(
+            [f"Confidence: **{preview.confidence}** ({'; '.join(preview.reasons)})"]
+            if preview.confidence
+            else []
+        ),
         *[f"- {n}" for n in preview.notes],
         "",
         "| title | duration | size | chapters | role | episodes | destination |",
@@ -118,6 +123,8 @@ def about_disc(preview: Preview, refused: str | None) -> str:
     the notes; always in view, as the form's fields are."""
     d = preview.disc
     lines = [f"**Disc `{d.label}`** (id {d.id}): {_identity_line(preview)}."]
+    if preview.confidence:
+        lines.append(f"Confidence **{preview.confidence}**: {'; '.join(preview.reasons)}.")
     if refused:
         lines.append(f"**{refused}**")
     lines += [f"- {n}" for n in preview.notes]

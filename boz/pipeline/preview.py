@@ -30,6 +30,7 @@ from boz.models import (
     TitleRole,
 )
 from boz.pipeline.classify import Classification, classify_movie, classify_tv
+from boz.pipeline.confidence import Evidence, assess
 from boz.pipeline.decision import Resolved, resolve
 from boz.pipeline.labels import parse_label
 from boz.pipeline.naming import destination, show_key
@@ -107,8 +108,9 @@ def _plan(
     *,
     keep_extras: bool,
     decided_by: Resolved | None = None,
-) -> list[str]:
-    """Store roles, selection, identity and episode numbers; returns notes for the operator.
+) -> tuple[list[str], Evidence]:
+    """Store roles, selection, identity and episode numbers; returns notes for the operator
+    and what the proposal rests on (for its confidence).
 
     Season counters are keyed by the show's library name (``show_key``), not by the
     spelling typed: two spellings that land in one folder share one count.
@@ -129,6 +131,8 @@ def _plan(
         else 1
     )
     extra_kinds = {t.index: t.extra_kind for t in disc.titles}
+    typical_from = None
+    looks_double: set[int] = set()
     if decided_by is not None:
         roles = {t.index: t.role for t in disc.titles} | decided_by.roles
         chosen = decided_by.chosen
@@ -145,8 +149,10 @@ def _plan(
         typical = None
         if tv:
             typical = seasons.typical_episode_seconds(s, key, ident.season, disc_id)  # type: ignore[arg-type]
+            typical_from = "earlier discs" if typical is not None else None
         if typical is None and found_guide is not None:
             typical = found_guide.typical_s()
+            typical_from = "TheTVDB" if typical is not None else None
         runtimes = None
         if found_guide is not None:
             wanted = [found_guide.runtime_s(n) for n in range(start, start + len(disc.titles))]
@@ -163,6 +169,7 @@ def _plan(
         order = found.episode_order or sorted(roles)
         # Two numbers for one title only when TheTVDB's runtimes say so.
         counts = dict.fromkeys(_confirmed_doubles(found, disc.titles, found_guide, start), 2)
+        looks_double = set(found.doubles)
         wanted = (TitleRole.episode, TitleRole.main_feature)
         chosen = {i for i, r in roles.items() if r in wanted}
         if keep_extras:
@@ -210,7 +217,13 @@ def _plan(
             )
     else:
         seasons.release(s, disc_id)
-    return notes
+    evidence = Evidence(
+        named_by_operator=bool(overrides.show or overrides.movie_title),
+        typical_from=typical_from,
+        doubles=len(looks_double | {i for i in chosen if counts.get(i, 1) > 1}),
+        reordered=any("fit another order" in n for n in notes),
+    )
+    return notes, evidence
 
 
 @dataclass(frozen=True)
@@ -287,10 +300,12 @@ def propose(
     found = _look_up(db, disc_id, request, min_seconds, guide)
     with db.session() as s:
         before = store.get_disc(s, disc_id)
-        notes = _plan(s, disc_id, request, min_seconds, found, keep_extras=keep_extras)
+        notes, evidence = _plan(s, disc_id, request, min_seconds, found, keep_extras=keep_extras)
         store.update_disc(s, disc_id, preview_status=PreviewStatus.proposed)
         proposal = build_preview(s, disc_id, library, ids=ids)
     proposal.notes.extend(notes)
+    sure = assess(proposal, evidence)
+    proposal.confidence, proposal.reasons = sure.level, sure.reasons
     problems = getattr(guide, "problems", None)
     if problems:
         proposal.notes += [

@@ -1,0 +1,117 @@
+"""How sure a proposal is: ``strong``, ``medium`` or ``weak``, with the reasons.
+
+An unattended drive host (``boz rip --auto strong``, ``BOZ_WATCH_AUTO_APPROVE=strong``)
+rips only what it is sure of and asks about the rest, so ``strong`` must never be wrong:
+every doubt the rules know of lowers it, and the reasons say which. Pure: it reads the
+proposal and what the classification saw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from boz.models import Confidence, DiscKind, Preview, TitleRole
+
+ALIKE = 0.05
+"""Episodes of one disc run within 5 % of their median on the discs we know (DVD and
+Blu-ray seasons of drama and sitcoms); a wider spread is a sign one is not an episode."""
+RUNNER_UP = 0.7
+"""A movie disc whose second-longest title reaches 70 % of the feature (an extended cut,
+a documentary, a second special) may have its feature wrong."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the proposal rests on, beyond the titles themselves."""
+
+    named_by_operator: bool = False  # --show/--movie typed, not read off the label
+    typical_from: str | None = None  # "earlier discs", "TheTVDB", or None: this disc alone
+    doubles: int = 0  # titles taken for two episodes
+    reordered: bool = False  # TheTVDB's runtimes changed the disc's order
+
+
+@dataclass
+class Assessment:
+    level: Confidence
+    reasons: list[str] = field(default_factory=list)
+
+    def lower(self, to: Confidence, reason: str) -> None:
+        if to.rank < self.level.rank:
+            self.level = to
+        self.reasons.append(reason)
+
+
+def assess(proposal: Preview, evidence: Evidence) -> Assessment:
+    """The proposal's confidence and every reason that lowered it (or, when strong, what
+    it rests on)."""
+    disc = proposal.disc
+    result = Assessment(Confidence.strong)
+    if disc.kind is DiscKind.unknown:
+        result.lower(Confidence.weak, "not known whether it is a movie or TV")
+        return result
+    if not proposal.selected:
+        result.lower(Confidence.weak, "no title selected")
+        return result
+    if disc.kind is DiscKind.tv:
+        _tv(proposal, evidence, result)
+    else:
+        _movie(proposal, evidence, result)
+    if result.level is Confidence.strong:
+        result.reasons.append("no doubt found")
+    return result
+
+
+def _tv(proposal: Preview, evidence: Evidence, result: Assessment) -> None:
+    if not proposal.disc.show:
+        result.lower(Confidence.weak, "no show name")
+    elif not evidence.named_by_operator:
+        result.lower(Confidence.medium, "show name read off the disc label")
+    episodes = [t for t in proposal.selected if t.role is TitleRole.episode]
+    if not episodes:
+        result.lower(Confidence.weak, "no title looks like an episode")
+        return
+    singles = sorted(t.duration_s for t in episodes if len(t.episodes) <= 1) or [
+        t.duration_s / 2 for t in episodes
+    ]
+    middle = singles[len(singles) // 2]
+    spread = max(abs(d - middle) for d in singles) / middle
+    if spread > ALIKE:
+        result.lower(Confidence.medium, f"episode lengths differ by up to {spread:.0%}")
+    if evidence.typical_from is None and len(episodes) < 3:
+        result.lower(
+            Confidence.medium,
+            f"only {len(episodes)} episode-length titles and no earlier disc or TheTVDB",
+        )
+    elif evidence.typical_from:
+        result.reasons.append(f"episode length from {evidence.typical_from}")
+    if evidence.doubles:
+        result.lower(Confidence.medium, f"{evidence.doubles} title(s) taken for two episodes")
+    if evidence.reordered:
+        result.lower(Confidence.medium, "episode order from TheTVDB runtimes, not the disc")
+    others = [t for t in proposal.titles if not t.selected and t.role is TitleRole.extra]
+    near = [t for t in others if abs(t.duration_s - middle) <= 0.2 * middle]
+    if near:
+        result.lower(Confidence.medium, f"title {near[0].index} is episode-length but not taken")
+
+
+def _movie(proposal: Preview, evidence: Evidence, result: Assessment) -> None:
+    if not proposal.disc.movie_title:
+        result.lower(Confidence.weak, "no movie title")
+    elif not evidence.named_by_operator:
+        result.lower(Confidence.medium, "movie title read off the disc label")
+    mains = [t for t in proposal.titles if t.role is TitleRole.main_feature]
+    if not mains:
+        result.lower(Confidence.weak, "no main feature")
+        return
+    main = mains[0]
+    rivals = [
+        t for t in proposal.titles
+        if t.index != main.index and t.role in (TitleRole.extra, TitleRole.main_feature)
+        and t.duration_s >= RUNNER_UP * main.duration_s
+    ]  # fmt: skip
+    if rivals:
+        result.lower(
+            Confidence.medium,
+            f"title {rivals[0].index} runs {rivals[0].duration_s / main.duration_s:.0%} of "
+            "the feature",
+        )
