@@ -67,6 +67,21 @@ def test_a_dvd_play_all_is_the_sum_of_consecutive_episodes() -> None:
     assert _roles(found) == [E, E, E, E, P, S]
 
 
+def test_a_dvd_play_all_of_two_episodes_is_their_sum_in_bytes_too() -> None:
+    episodes = [_t(0, 22.1, size=1_210_000_000), _t(1, 22.0, size=1_190_000_000)]
+    play = _t(2, 44.1, size=2_400_000_000 + 4096)  # a few sectors of padding
+    found = classify_tv([*episodes, play, _t(3, 0.3)], min_seconds=600)
+    assert _roles(found) == [E, E, P, S]
+
+
+def test_an_alternate_version_with_a_thin_bitrate_is_not_an_episode() -> None:
+    titles = [_t(i, 44 + i / 10, size=int(2.0e9) + i * 10**7) for i in range(3)]
+    raw = _t(3, 44.1, size=int(0.8e9))  # same length, 40 % of the bytes
+    found = classify_tv([*titles, raw], min_seconds=600)
+    assert _roles(found) == [E, E, E, X]
+    assert "title 3 holds under half the bytes per second" in found.notes[0]
+
+
 def test_a_bluray_play_all_is_proved_by_its_segments() -> None:
     ep = [_t(i, 25, segment_map=str(10 + i), source_file=f"0100{i}.mpls") for i in range(1, 3)]
     play = _t(0, 50.5, segment_map="11,12", source_file="01000.mpls")  # off by 1 %: not by sum
@@ -75,7 +90,8 @@ def test_a_bluray_play_all_is_proved_by_its_segments() -> None:
 
 
 def test_two_similar_titles_do_not_make_a_double_episode_a_play_all() -> None:
-    titles = [_t(0, 22.1), _t(1, 22.0), _t(2, 44.1), _t(3, 22.2)]
+    # A double episode is encoded on its own: its size is not its neighbours' sum.
+    titles = [_t(0, 22.1), _t(1, 22.0), _t(2, 44.1, size=int(44.1 * 57e6)), _t(3, 22.2)]
     found = classify_tv(titles, min_seconds=600)
     assert _roles(found) == [E, E, E, E]
     assert found.doubles == {2} and "twice an episode" in found.notes[0]
@@ -139,3 +155,41 @@ def test_a_movie_tie_goes_to_chapters_then_to_makemkvs_order() -> None:
     assert (roles[4], roles[5], roles[6], roles[0]) == (M, X, D, X)
     twins = classify_movie([_t(0, 100.0, chapters=12), _t(1, 100.0, chapters=12)], min_seconds=600)
     assert twins.roles[0] is M
+
+
+def _bd(index: int, minutes: float, playlist: int, clip: int) -> Title:
+    return _t(index, minutes, source_file=f"{playlist:05d}.mpls", segment_map=str(clip))
+
+
+def test_a_bluray_listed_out_of_order_is_ordered_as_it_was_authored() -> None:
+    """Playlists 2-5 in a run, clips agreeing: MakeMKV's reversed listing is undone."""
+    titles = [_bd(0, 21.9, 5, 17), _bd(1, 21.5, 4, 13), _bd(2, 21.6, 3, 11), _bd(3, 21.0, 2, 5)]
+    found = classify_tv(titles, min_seconds=600)
+    assert found.episode_order == [3, 2, 1, 0] and not found.order_unsure
+
+
+def test_a_playlist_apart_from_the_run_defers_to_the_clips() -> None:
+    titles = [_bd(0, 24.0, 800, 2609), _bd(1, 23.7, 801, 2610), _bd(2, 23.9, 100, 2611),
+              _bd(3, 23.0, 803, 2612)]  # fmt: skip
+    found = classify_tv(titles, min_seconds=600)
+    assert found.episode_order == [0, 1, 2, 3] and found.order_unsure
+
+
+def test_playlists_and_clips_that_disagree_leave_the_order_open() -> None:
+    titles = [_bd(0, 21.0, 7, 15), _bd(1, 21.2, 6, 6), _bd(2, 21.3, 5, 12), _bd(3, 21.4, 4, 10)]
+    found = classify_tv(titles, min_seconds=600)
+    assert found.episode_order == [3, 2, 1, 0]  # the playlists' order
+    assert found.order_unsure
+
+
+@pytest.mark.parametrize(
+    ("start", "guide", "pilot"),
+    [(1, None, True), (4, None, False), (1, "TheTVDB knows", False)],
+)
+def test_a_double_length_opener_of_a_season_is_a_two_part_pilot(
+    start: int, guide: str | None, pilot: bool
+) -> None:
+    from boz.pipeline.preview import two_part_pilot
+
+    found = classify_tv([_t(0, 88.0), _t(1, 44.0), _t(2, 43.5)], min_seconds=600)
+    assert two_part_pilot(found, guide, start) is pilot  # type: ignore[arg-type]

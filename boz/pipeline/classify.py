@@ -8,7 +8,10 @@ real disc layouts. The rules, and the real discs that taught them:
   playlist segments at the same length, or (DVD, files) the same length and byte size.
   DVD segment maps count cells within one title, so on a DVD equal maps mean nothing.
 - A ``play_all`` title runs as long as a run of consecutive other titles together
-  (DVD), or its Blu-ray segments are theirs, one after the other.
+  (DVD), or its Blu-ray segments are theirs, one after the other; on a DVD, a play-all
+  of only two episodes is told from a double episode by its size, the exact sum of theirs.
+- A title far smaller for its length than the disc's episodes (under half their bytes per
+  second) is not an episode: an alternate or raw version beside them.
 - Episodes of one disc are alike: the typical episode length comes from earlier discs
   of the season or TheTVDB when known, else from the largest group of similar lengths
   on the disc (the longer group on a tie). Titles near it are episodes, titles near
@@ -21,6 +24,7 @@ real disc layouts. The rules, and the real discs that taught them:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import median
@@ -31,6 +35,10 @@ SKIP_SECONDS = 60.0
 EPISODE_TOLERANCE = 0.2
 DOUBLE_TOLERANCE = 0.12
 PLAY_ALL_TOLERANCE = 0.01
+SIZE_SUM_TOLERANCE = 0.0005
+"""A DVD play-all reads the same cells as its episodes: MakeMKV reports its size as their
+sum to a few sectors. A double episode is encoded on its own and never lands that close."""
+LOW_BITRATE = 0.5
 TIE_TOLERANCE = 0.02
 REORDER_GAIN_S = 180.0
 
@@ -42,6 +50,7 @@ class Classification:
     doubles: set[int] = field(default_factory=set)  # titles that look like two episodes
     typical_s: float | None = None
     notes: list[str] = field(default_factory=list)
+    order_unsure: bool = False  # the disc's structure gives two orders
 
 
 def _is_bluray(t: Title) -> bool:
@@ -73,14 +82,22 @@ def _runs(others: Sequence[Title]) -> list[list[Title]]:
 
 
 def is_play_all(title: Title, others: Sequence[Title]) -> bool:
-    """Segments that are a run of other titles' (Blu-ray) prove it; by length alone it takes
-    three titles, since two similar titles add up to a double episode's length too."""
+    """Segments that are a run of other titles' (Blu-ray) prove it. By length alone it
+    takes three titles, since two similar titles add up to a double episode's length too;
+    two do when the byte size is also theirs to the sector (a DVD whose play-all joins two
+    episodes, seen on a two-episode disc of a cartoon set)."""
     tolerance = max(PLAY_ALL_TOLERANCE * title.duration_s, 10.0)
     mine = _segments(title)
     for run in _runs([o for o in others if o.duration_s < title.duration_s]):
         if _is_bluray(title) and mine and mine == [s for o in run for s in _segments(o)]:
             return True
-        if len(run) >= 3 and abs(sum(o.duration_s for o in run) - title.duration_s) <= tolerance:
+        if abs(sum(o.duration_s for o in run) - title.duration_s) > tolerance:
+            continue
+        size = sum(o.size_bytes for o in run)
+        same_bytes = title.size_bytes > 0 and (
+            abs(size - title.size_bytes) <= SIZE_SUM_TOLERANCE * title.size_bytes
+        )
+        if len(run) >= 3 or same_bytes:
             return True
     return False
 
@@ -142,8 +159,14 @@ def classify_tv(
     assert typical is not None
     result.typical_s = typical
     episodes = []
+    thin = _thin(candidates)
     for t in candidates:
-        if _near(t.duration_s, typical, EPISODE_TOLERANCE):
+        if t.index in thin:
+            result.notes.append(
+                f"title {t.index} holds under half the bytes per second of the others: an "
+                "alternate version, not an episode"
+            )
+        elif _near(t.duration_s, typical, EPISODE_TOLERANCE):
             episodes.append(t)
         elif _near(t.duration_s, 2 * typical, DOUBLE_TOLERANCE):
             episodes.append(t)
@@ -163,10 +186,68 @@ def classify_tv(
     return result
 
 
+def _thin(candidates: Sequence[Title]) -> set[int]:
+    """Titles with under half the median bytes per second of at least three (an alternate
+    cut or a raw stream among DVD and Blu-ray episodes, the same length, a lower bitrate)."""
+    rates = {t.index: t.size_bytes / t.duration_s for t in candidates if t.duration_s > 0}
+    if len(rates) < 3 or not all(rates.values()):
+        return set()
+    middle = median(rates.values())
+    return {i for i, rate in rates.items() if rate < LOW_BITRATE * middle}
+
+
+def _first_clip(t: Title) -> int | None:
+    """The number of the first clip (m2ts) a Blu-ray title plays, from MakeMKV's segment map."""
+    segments = _segments(t)
+    if not _is_bluray(t) or not segments:
+        return None
+    found = re.match(r"^\d+", segments[0])
+    return int(found[0]) if found else None
+
+
+def _playlist(t: Title) -> int | None:
+    found = re.match(r"^(\d+)\.mpls", t.source_file or "") if _is_bluray(t) else None
+    return int(found[1]) if found else None
+
+
+def _disc_order(episodes: list[Title], result: Classification) -> list[Title]:
+    """The disc's own order, from how a Blu-ray was authored rather than MakeMKV's listing,
+    which may run reversed or shuffled (seen on sitcom and anthology box sets: playlists
+    00002-00007 listed as titles 6, 5, 3, 2, 0, 4).
+
+    Playlist numbers first, when every episode has its own and they form one run (under
+    twice as many numbers as episodes): a cartoon set plays one episode from 00100.mpls
+    among 00800-00812, and there the clips' order is the one to trust. When playlists
+    and clips disagree the order is a guess, and the confidence says so.
+    """
+    if len(episodes) < 2:
+        return episodes
+    playlists = [_playlist(t) for t in episodes]
+    clips = [_first_clip(t) for t in episodes]
+    by_playlist = by_clip = None
+    if None not in playlists and len(set(playlists)) == len(playlists):
+        span = max(playlists) - min(playlists) + 1  # type: ignore[type-var,operator]
+        if span < 2 * len(episodes):
+            by_playlist = sorted(episodes, key=_playlist)  # type: ignore[arg-type]
+        else:
+            result.order_unsure = True
+            result.notes.append("one episode's playlist is far from the others': is it one?")
+    if None not in clips and len(set(clips)) == len(clips):
+        by_clip = sorted(episodes, key=_first_clip)  # type: ignore[arg-type]
+    chosen = by_playlist or by_clip or episodes
+    if by_playlist and by_clip and by_playlist != by_clip:
+        result.order_unsure = True
+        result.notes.append("the disc's playlists and clips disagree on the episode order")
+    if chosen != episodes:
+        result.notes.append("episodes in the order the Blu-ray was authored, not MakeMKV's")
+    return chosen
+
+
 def _order(
     episodes: list[Title], runtimes_s: Sequence[float] | None, result: Classification
 ) -> list[int]:
     """Disc order, unless TheTVDB runtimes clearly fit another order better."""
+    episodes = _disc_order(episodes, result)
     in_disc_order = [t.index for t in episodes]
     if not runtimes_s or len(runtimes_s) < len(episodes) or len(episodes) < 2:
         return in_disc_order

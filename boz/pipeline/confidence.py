@@ -15,6 +15,9 @@ from boz.models import Confidence, DiscKind, Preview, TitleRole
 ALIKE = 0.05
 """Episodes of one disc run within 5 % of their median on the discs we know (DVD and
 Blu-ray seasons of drama and sitcoms); a wider spread is a sign one is not an episode."""
+SHORT_EPISODE_S = 15 * 60
+"""Episodes under 15 minutes are segments of a half-hour cartoon (11-minute pairs): sets
+number them by segment or by pair, and a play-all may join any two."""
 RUNNER_UP = 0.7
 """A movie disc whose second-longest title reaches 70 % of the feature (an extended cut,
 a documentary, a second special) may have its feature wrong."""
@@ -28,6 +31,7 @@ class Evidence:
     typical_from: str | None = None  # "earlier discs", "TheTVDB", or None: this disc alone
     doubles: int = 0  # titles taken for two episodes
     reordered: bool = False  # TheTVDB's runtimes changed the disc's order
+    order_unsure: bool = False  # the disc's structure gives no one order
 
 
 @dataclass
@@ -88,6 +92,13 @@ def _tv(proposal: Preview, evidence: Evidence, result: Assessment) -> None:
         result.lower(Confidence.medium, f"{evidence.doubles} title(s) taken for two episodes")
     if evidence.reordered:
         result.lower(Confidence.medium, "episode order from TheTVDB runtimes, not the disc")
+    if evidence.order_unsure:
+        result.lower(Confidence.medium, "the disc's structure leaves the episode order open")
+    if middle < SHORT_EPISODE_S:
+        result.lower(
+            Confidence.medium,
+            f"{middle / 60:.0f}-minute episodes: segments may be numbered in pairs",
+        )
     others = [t for t in proposal.titles if not t.selected and t.role is TitleRole.extra]
     near = [t for t in others if abs(t.duration_s - middle) <= 0.2 * middle]
     if near:

@@ -133,6 +133,7 @@ def _plan(
     extra_kinds = {t.index: t.extra_kind for t in disc.titles}
     typical_from = None
     looks_double: set[int] = set()
+    order_unsure = False
     if decided_by is not None:
         roles = {t.index: t.role for t in disc.titles} | decided_by.roles
         chosen = decided_by.chosen
@@ -169,7 +170,12 @@ def _plan(
         order = found.episode_order or sorted(roles)
         # Two numbers for one title only when TheTVDB's runtimes say so.
         counts = dict.fromkeys(_confirmed_doubles(found, disc.titles, found_guide, start), 2)
+        if two_part_pilot(found, found_guide, start):
+            counts[order[0]] = 2
+            notes.append(f"title {order[0]} opens the season at twice an episode's length: "
+                         "a two-part pilot, numbered E01-E02")  # fmt: skip
         looks_double = set(found.doubles)
+        order_unsure = found.order_unsure
         wanted = (TitleRole.episode, TitleRole.main_feature)
         chosen = {i for i, r in roles.items() if r in wanted}
         if keep_extras:
@@ -222,6 +228,7 @@ def _plan(
         typical_from=typical_from,
         doubles=len(looks_double | {i for i in chosen if counts.get(i, 1) > 1}),
         reordered=any("fit another order" in n for n in notes),
+        order_unsure=order_unsure,
     )
     return notes, evidence
 
@@ -249,6 +256,14 @@ def _look_up(
     if ident.kind is DiscKind.movie and ident.movie_title and ident.year is None:
         return Lookup(movie_year=guide.movie_year(ident.movie_title, None))
     return Lookup()
+
+
+def two_part_pilot(found: Classification, guide: SeasonGuide | None, start: int) -> bool:
+    """A double-length title that opens a season's first disc carries two numbers when
+    TheTVDB cannot say (DVD seasons of hour-long dramas open with a feature-length pilot
+    that the season counts as E01-E02; numbering it once shifts every later disc)."""
+    order = found.episode_order
+    return guide is None and start == 1 and bool(order) and order[0] in found.doubles
 
 
 def _confirmed_doubles(
