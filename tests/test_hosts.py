@@ -144,7 +144,8 @@ def test_rips_on_the_drive_host_transcodes_on_the_transcode_host(
         waiting = _wait("awaiting approval", lambda: [
             d for d in boz_json("discs") if d["status"] == "awaiting_approval"
         ])[0]  # fmt: skip
-        titles = [t["index"] for t in waiting["titles"] if t["selected"]]
+        titles = [{"title": t["index"], "role": t["role"], "episodes": t["episodes"]}
+                  for t in waiting["titles"] if t["selected"]]  # fmt: skip
         resume_flow_run(
             waiting["approval_flow_run_id"],
             run_input={"approve": True, "titles": titles, "kind": "tv", "show": "24", "season": 1},
