@@ -11,7 +11,10 @@ with TheDiscDB's map of every title:
 - confidence: how many proposals are strong, and how many of those are right (the goal:
   strong is never wrong, since ``--auto strong`` rips them unattended).
 
-    .venv/bin/python benchmarks/identify.py [--corpus tests/fixtures/thediscdb] [-v]
+    .venv/bin/python benchmarks/identify.py [--corpus tests/fixtures/thediscdb] [--alone] [-v]
+
+``--alone`` previews each disc in a fresh database (no earlier disc of its season known);
+by default each release's discs go in order through one database, as a box set is ripped.
 """
 
 from __future__ import annotations
@@ -50,6 +53,11 @@ def _expected(items: dict[int, dict]) -> tuple[list[int], list[list[int]]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=ROOT / "tests" / "fixtures" / "thediscdb")
+    parser.add_argument(
+        "--alone",
+        action="store_true",
+        help="each disc in a fresh database, as if it were the first disc ever ripped",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     opts = parser.parse_args()
 
@@ -58,9 +66,11 @@ def main() -> None:
     levels_right: Counter[str] = Counter()
     with tempfile.TemporaryDirectory(prefix="boz-identify-") as home:
         os.environ["FAKE_MAKEMKV_PROGRESS_DELAY"] = "0"
-        settings = Settings(home=Path(home), makemkvcon=str(FAKE), makemkv_minlength=0)
-        db = open_database(settings.db_url)
-        for capture in sorted(opts.corpus.glob("*/*/*/disc*.txt")):
+        for n, capture in enumerate(sorted(opts.corpus.glob("*/*/*/disc*.txt"))):
+            if n == 0 or opts.alone:
+                own = Path(home) / (f"disc-{n}" if opts.alone else "all")
+                settings = Settings(home=own, makemkvcon=str(FAKE), makemkv_minlength=0)
+                db = open_database(settings.db_url)
             kind, show_folder = capture.parts[-4], capture.parts[-3]
             name, year = _name_year(show_folder)
             items = {

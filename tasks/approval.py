@@ -62,7 +62,7 @@ def await_approval(proposal: Preview, request: RipRequest, settings: Settings) -
     if not auto_approve and request.auto is not AutoApprove.off:
         refused = (f"not approved automatically: confidence {proposal.confidence} is below "
                    f"--auto {request.auto.value} ({'; '.join(proposal.reasons)})")  # fmt: skip
-        get_run_logger().info("disc %s %s; asking the operator", disc_id, refused)
+        get_run_logger().warning("disc %s %s; asking the operator", disc_id, refused)
     if auto_approve:
         approval.check_something_selected(proposal, settings.min_title_seconds)
         try:

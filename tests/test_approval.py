@@ -50,7 +50,8 @@ def _logged(run_id: str, text: str, timeout: float = 30) -> None:
             if any(text in log.message for log in client.read_logs(only_this_run)):
                 return
             time.sleep(0.5)
-    raise AssertionError(f"{text!r} is not in run {run_id}'s log after {timeout} s")
+        seen = [log.message for log in client.read_logs(only_this_run)]
+    raise AssertionError(f"{text!r} is not in run {run_id}'s log after {timeout} s: {seen}")
 
 
 def test_a_refused_answer_is_one_line_and_the_run_keeps_waiting(
@@ -180,7 +181,7 @@ def test_auto_strong_rips_what_it_is_sure_of_and_asks_about_the_rest(
         waiting = wait_for_status("awaiting_approval")
         _logged(waiting["approval_flow_run_id"],
                 "not approved automatically: confidence medium is below --auto strong "
-                "(show name read off the disc label)")  # fmt: skip
+                "(show name read off the disc label")  # fmt: skip
         run_boz("reject", str(waiting["id"]))
         rip.communicate(timeout=120)
     finally:

@@ -59,6 +59,13 @@ TYPED = Evidence(named_by_operator=True)
         (_tv([*FOUR_ALIKE[:3], (44, EXTRA, [])]), TYPED, Confidence.medium,
          "title 3 is episode-length but not taken"),
         (_tv([(5, EXTRA, [])]), TYPED, Confidence.weak, "no title selected"),
+        (_tv(FOUR_ALIKE), Evidence(True, first_disc=True, label_disc=1), Confidence.strong,
+         "no doubt found"),
+        (_tv(FOUR_ALIKE), Evidence(True, first_disc=True, label_disc=2), Confidence.medium,
+         "no earlier disc of this season known and the label says disc 2: numbers start at E01"),
+        (_tv(FOUR_ALIKE), Evidence(True, first_disc=True), Confidence.medium,
+         "no earlier disc of this season known and the label gives no disc number: numbers "
+         "start at E01"),
         (_movie([(121, MAIN), (12, EXTRA)]), TYPED, Confidence.strong, "no doubt found"),
         (_movie([(121, MAIN), (12, EXTRA)]), Evidence(), Confidence.medium,
          "movie title read off the disc label"),

@@ -15,8 +15,8 @@ from boz.models import Confidence, DiscKind, Preview, TitleRole
 ALIKE = 0.05
 """Episodes of one disc run within 5 % of their median on the discs we know (DVD and
 Blu-ray seasons of drama and sitcoms); a wider spread is a sign one is not an episode."""
-SHORT_EPISODE_S = 15 * 60
-"""Episodes under 15 minutes are segments of a half-hour cartoon (11-minute pairs): sets
+SEGMENT_S = (8 * 60, 15 * 60)
+"""Episodes of 8 to 15 minutes are segments of a half-hour cartoon (11-minute pairs): sets
 number them by segment or by pair, and a play-all may join any two."""
 RUNNER_UP = 0.7
 """A movie disc whose second-longest title reaches 70 % of the feature (an extended cut,
@@ -32,6 +32,8 @@ class Evidence:
     doubles: int = 0  # titles taken for two episodes
     reordered: bool = False  # TheTVDB's runtimes changed the disc's order
     order_unsure: bool = False  # the disc's structure gives no one order
+    first_disc: bool | None = None  # numbers start at E01 with no earlier disc: is it disc 1?
+    label_disc: int | None = None  # the disc number the label gives, if any
 
 
 @dataclass
@@ -88,13 +90,23 @@ def _tv(proposal: Preview, evidence: Evidence, result: Assessment) -> None:
         )
     elif evidence.typical_from:
         result.reasons.append(f"episode length from {evidence.typical_from}")
+    if evidence.first_disc and evidence.label_disc != 1:
+        said = (
+            f"the label says disc {evidence.label_disc}"
+            if evidence.label_disc
+            else ("the label gives no disc number")
+        )
+        result.lower(
+            Confidence.medium,
+            f"no earlier disc of this season known and {said}: numbers start at E01",
+        )
     if evidence.doubles:
         result.lower(Confidence.medium, f"{evidence.doubles} title(s) taken for two episodes")
     if evidence.reordered:
         result.lower(Confidence.medium, "episode order from TheTVDB runtimes, not the disc")
     if evidence.order_unsure:
         result.lower(Confidence.medium, "the disc's structure leaves the episode order open")
-    if middle < SHORT_EPISODE_S:
+    if SEGMENT_S[0] <= middle < SEGMENT_S[1]:
         result.lower(
             Confidence.medium,
             f"{middle / 60:.0f}-minute episodes: segments may be numbered in pairs",

@@ -229,6 +229,8 @@ def _plan(
         doubles=len(looks_double | {i for i in chosen if counts.get(i, 1) > 1}),
         reordered=any("fit another order" in n for n in notes),
         order_unsure=order_unsure,
+        first_disc=tv and first_episode is None and start == 1,
+        label_disc=parse_label(disc.label).disc,
     )
     return notes, evidence
 
