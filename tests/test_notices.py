@@ -77,7 +77,7 @@ def test_approval_and_done_notices_arrive(disc_factory, boz_home: Path, inbox: I
     assert asking["title"] == "Disc SAMPLE_SHOW_S1_D1 waits for approval"
     assert asking["type"] == "info"
     lines = asking["message"].splitlines()
-    assert lines[0] == "Sample Show season 1; 3 of 4 titles proposed"
+    assert lines[0] == "Sample Show season 1; 3 of 4 titles proposed (medium)"
     assert lines[1] == f"title 0: {SEASON}/Sample Show - S01E01.mkv"
     assert lines[-1].startswith("Approve: http://127.0.0.1:")
     assert lines[-1].endswith(f"/runs/flow-run/{waiting['approval_flow_run_id']}")
