@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from boz.models import Confidence, DiscKind, Preview, TitleRole
+from boz.pipeline.classify import EPISODE_TOLERANCE
 
 ALIKE = 0.05
 """Episodes of one disc run within 5 % of their median on the discs we know (DVD and
@@ -67,11 +68,16 @@ def assess(proposal: Preview, evidence: Evidence) -> Assessment:
     return result
 
 
-def _tv(proposal: Preview, evidence: Evidence, result: Assessment) -> None:
-    if not proposal.disc.show:
-        result.lower(Confidence.weak, "no show name")
+def _named(name: str | None, what: str, evidence: Evidence, result: Assessment) -> None:
+    """A show or movie name is sure only when the operator typed it."""
+    if not name:
+        result.lower(Confidence.weak, f"no {what}")
     elif not evidence.named_by_operator:
-        result.lower(Confidence.medium, "show name read off the disc label")
+        result.lower(Confidence.medium, f"{what} read off the disc label")
+
+
+def _tv(proposal: Preview, evidence: Evidence, result: Assessment) -> None:
+    _named(proposal.disc.show, "show name", evidence, result)
     episodes = [t for t in proposal.selected if t.role is TitleRole.episode]
     if not episodes:
         result.lower(Confidence.weak, "no title looks like an episode")
@@ -112,16 +118,13 @@ def _tv(proposal: Preview, evidence: Evidence, result: Assessment) -> None:
             f"{middle / 60:.0f}-minute episodes: segments may be numbered in pairs",
         )
     others = [t for t in proposal.titles if not t.selected and t.role is TitleRole.extra]
-    near = [t for t in others if abs(t.duration_s - middle) <= 0.2 * middle]
+    near = [t for t in others if abs(t.duration_s - middle) <= EPISODE_TOLERANCE * middle]
     if near:
         result.lower(Confidence.medium, f"title {near[0].index} is episode-length but not taken")
 
 
 def _movie(proposal: Preview, evidence: Evidence, result: Assessment) -> None:
-    if not proposal.disc.movie_title:
-        result.lower(Confidence.weak, "no movie title")
-    elif not evidence.named_by_operator:
-        result.lower(Confidence.medium, "movie title read off the disc label")
+    _named(proposal.disc.movie_title, "movie title", evidence, result)
     mains = [t for t in proposal.titles if t.role is TitleRole.main_feature]
     if not mains:
         result.lower(Confidence.weak, "no main feature")
