@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -183,7 +184,7 @@ def _state(home: Path) -> dict[str, str]:
         if path.is_dir() or path.name.endswith(("-wal", "-shm", "-journal", "-writers")):
             continue
         if path.name == "boz.db":
-            with sqlite3.connect(path) as db:
+            with closing(sqlite3.connect(path)) as db:
                 seen[str(path)] = "\n".join(db.iterdump())
         else:
             seen[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -211,7 +212,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, disc_factory) -> tuple[Path
          "--first-episode", "4"),
     ):  # fmt: skip
         subprocess.run([*BOZ, *args], env=env, check=True, capture_output=True)
-    with sqlite3.connect(home / "boz.db") as db:
+    with closing(sqlite3.connect(home / "boz.db")) as db, db:
         db.execute("UPDATE discs SET status = 'awaiting_approval', approval_flow_run_id = "
                    "'00000000-0000-0000-0000-000000000001' WHERE id = 1")  # fmt: skip
         db.execute("UPDATE discs SET status = 'done' WHERE id = 2")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ ESCAPE = "\x1b"
 
 def _age_everything(home: Path, days: int) -> None:
     """As if the discs and jobs had finished ``days`` ago."""
-    with sqlite3.connect(home / "boz.db") as db:
+    with closing(sqlite3.connect(home / "boz.db")) as db, db:
         db.execute("UPDATE discs SET updated_at = datetime('now', ?)", (f"-{days} days",))
         db.execute("UPDATE jobs SET finished_at = datetime('now', ?)", (f"-{days} days",))
 
