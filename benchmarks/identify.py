@@ -11,10 +11,13 @@ with TheDiscDB's map of every title:
 - confidence: how many proposals are strong, and how many of those are right (the goal:
   strong is never wrong, since ``--auto strong`` rips them unattended).
 
-    .venv/bin/python benchmarks/identify.py [--corpus tests/fixtures/thediscdb] [--alone] [-v]
+    .venv/bin/python benchmarks/identify.py [--corpus tests/fixtures/thediscdb] [--alone]
+        [--thediscdb] [-v]
 
 ``--alone`` previews each disc in a fresh database (no earlier disc of its season known);
 by default each release's discs go in order through one database, as a box set is ripped.
+``--thediscdb`` first imports the corpus itself as TheDiscDB's index (``boz thediscdb
+import``), so every disc has an exact record: it measures the matching, not the rules.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from collections import Counter
 from pathlib import Path
 
 from boz.db.engine import open_database
+from boz.db.thediscdb import import_repository
 from boz.models import RipRequest, TitleRole
 from boz.pipeline import detect, preview
 from boz.settings import Settings
@@ -58,6 +62,11 @@ def main() -> None:
         action="store_true",
         help="each disc in a fresh database, as if it were the first disc ever ripped",
     )
+    parser.add_argument(
+        "--thediscdb",
+        action="store_true",
+        help="import the corpus as TheDiscDB's index before previewing",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     opts = parser.parse_args()
 
@@ -71,6 +80,8 @@ def main() -> None:
                 own = Path(home) / (f"disc-{n}" if opts.alone else "all")
                 settings = Settings(home=own, makemkvcon=str(FAKE), makemkv_minlength=0)
                 db = open_database(settings.db_url)
+                if opts.thediscdb:
+                    import_repository(db, opts.corpus)
             kind, show_folder = capture.parts[-4], capture.parts[-3]
             name, year = _name_year(show_folder)
             items = {

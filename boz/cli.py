@@ -52,8 +52,14 @@ db_app = typer.Typer(help="The domain database.", no_args_is_help=True, rich_mar
 server_app = typer.Typer(
     help="A local Prefect server for this machine.", no_args_is_help=True, rich_markup_mode=None
 )
+thediscdb_app = typer.Typer(
+    help="TheDiscDB's data: exact answers for the discs it knows.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 app.add_typer(db_app, name="db")
 app.add_typer(server_app, name="server")
+app.add_typer(thediscdb_app, name="thediscdb")
 
 
 def _print_version(wanted: bool) -> None:
@@ -817,6 +823,24 @@ def db_backup(
     settings = _settings()
     size = backup(settings.db_url, file)
     out.print(f"backed up {settings.db_url} to {file} ({size / 1e6:.1f} MB)", soft_wrap=True)
+
+
+@thediscdb_app.command("import")
+def thediscdb_import(
+    path: Annotated[Path, typer.Argument(help="A clone of TheDiscDB/data (or its data/ folder).")],
+) -> None:
+    """Index every disc of TheDiscDB's data, so a disc it knows is named exactly."""
+    from boz.db.thediscdb import import_repository
+
+    done = import_repository(_database(_settings()), path)
+    for line in done.skipped:
+        out.print(f"skipped {line}", soft_wrap=True, markup=False)
+    out.print(
+        f"imported {done.stored} discs ({done.tv} TV, {done.movies} movies) from {path}; "
+        f"the index holds {done.total}; {len(done.skipped)} skipped",
+        soft_wrap=True,
+        markup=False,
+    )
 
 
 @server_app.command("start")

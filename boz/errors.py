@@ -153,3 +153,7 @@ class BackupFailed(BozError):
 
 class MetadataUnavailable(BozError):
     """TheTVDB could not answer (no key, rejected key, down, slow, bad reply); names are omitted."""
+
+
+class NoDiscData(BozError):
+    """A folder given to ``boz thediscdb import`` holds no disc of TheDiscDB's layout."""

@@ -91,6 +91,7 @@ class Title(BaseModel):
     episodes: list[int] = Field(default_factory=list)
     episode_names: list[str] = Field(default_factory=list, description="from TheTVDB, if known")
     extra_kind: ExtraKind | None = Field(default=None, description="for extras; None: other")
+    known_name: str | None = Field(default=None, description="TheDiscDB's name for the title")
 
 
 class Disc(BaseModel):

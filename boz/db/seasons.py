@@ -91,16 +91,20 @@ def assign(
     title_ids: Sequence[int],
     first_episode: int | None = None,
     counts: Sequence[int] | None = None,
+    numbers: Sequence[int] | None = None,
 ) -> dict[int, list[int]]:
     """Episode numbers for ``title_ids`` (in episode order): ``counts`` of them per title
     (two for a double episode), one each by default.
 
     Keeps the disc's existing numbers when they already cover exactly these titles in
-    this season (and match ``first_episode`` if given); otherwise releases them and
-    allocates again from ``first_episode`` or the season's counter.
+    this season (and match ``first_episode`` or ``numbers`` if given); otherwise releases
+    them and allocates again: ``numbers`` exactly as given (one per slot, as a record of
+    the disc says, gaps and all), else a run from ``first_episode`` or the counter.
     """
     counts = list(counts) if counts is not None else [1] * len(title_ids)
     slots = [tid for tid, n in zip(title_ids, counts, strict=True) for _ in range(n)]
+    if numbers is not None and len(numbers) != len(slots):
+        raise ValueError(f"{len(numbers)} numbers for {len(slots)} episode slots")
     season_id = _lock_disc_find_season(session, disc_id, show, season)
     held = session.execute(
         select(EPISODES.c.season_id, EPISODES.c.title_id, EPISODES.c.number)
@@ -110,17 +114,22 @@ def assign(
     if held:
         same_titles = [e.title_id for e in held] == slots
         same_place = all(e.season_id == season_id for e in held)
-        unchanged = first_episode is None or held[0].number == first_episode
+        if numbers is not None:
+            unchanged = [e.number for e in held] == list(numbers)
+        else:
+            unchanged = first_episode is None or held[0].number == first_episode
         if same_titles and same_place and unchanged:
             return _by_title((e.title_id, e.number) for e in held)
         release(session, disc_id)
     if not title_ids:
         return {}
-    if first_episode is None:
-        numbers = _next_numbers(session, season_id, len(slots))
+    if numbers is not None:
+        wanted = _take(session, season_id, list(numbers))
+    elif first_episode is None:
+        wanted = _next_numbers(session, season_id, len(slots))
     else:
-        numbers = _numbers_from(session, season_id, first_episode, len(slots))
-    added = list(zip(slots, numbers, strict=True))
+        wanted = _take(session, season_id, list(range(first_episode, first_episode + len(slots))))
+    added = list(zip(slots, wanted, strict=True))
     session.execute(
         insert(EPISODES).values(
             [dict(season_id=season_id, number=n, disc_id=disc_id, title_id=t) for t, n in added]
@@ -140,15 +149,13 @@ def _next_numbers(session: Session, season_id: int, count: int) -> list[int]:
     return list(range(last - count + 1, last + 1))
 
 
-def _numbers_from(session: Session, season_id: int, first: int, count: int) -> list[int]:
-    """``count`` numbers from ``first`` if no other disc holds any; the counter moves up to
-    them (never down)."""
+def _take(session: Session, season_id: int, numbers: list[int]) -> list[int]:
+    """``numbers`` if no other disc holds any; the counter moves up to them (never down)."""
     season = session.execute(
         select(SEASONS.c.show, SEASONS.c.season, SEASONS.c.last_episode_assigned)
         .where(SEASONS.c.id == season_id)
         .with_for_update()
     ).one()
-    numbers = list(range(first, first + count))
     taken = session.scalars(
         select(EPISODES.c.number)
         .where(EPISODES.c.season_id == season_id, EPISODES.c.number.in_(numbers))
@@ -160,11 +167,11 @@ def _numbers_from(session: Session, season_id: int, first: int, count: int) -> l
             f"{season.show} season {season.season}: {listed} already belong to another disc; "
             f"choose another first episode (the counter is at {season.last_episode_assigned})"
         )
-    if numbers[-1] > season.last_episode_assigned:
+    if max(numbers) > season.last_episode_assigned:
         session.execute(
             update(SEASONS)
             .where(SEASONS.c.id == season_id)
-            .values(last_episode_assigned=numbers[-1])
+            .values(last_episode_assigned=max(numbers))
         )
     return numbers
 

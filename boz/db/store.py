@@ -60,6 +60,7 @@ def _title(row: TitleRow) -> Title:
         episodes=[e.number for e in row.episodes],
         episode_names=[e.name for e in row.episodes if e.name],
         extra_kind=row.extra_kind,
+        known_name=row.known_name,
     )
 
 
@@ -186,6 +187,12 @@ def set_title_plan(
     for row in _disc_row(session, disc_id).titles:
         if row.index in plan:
             row.role, row.selected, row.extra_kind = plan[row.index]  # type: ignore[assignment]
+
+
+def set_known_names(session: Session, disc_id: int, names: dict[int, str | None]) -> None:
+    """What TheDiscDB calls each title, by index (None: nothing known)."""
+    for row in _disc_row(session, disc_id).titles:
+        row.known_name = names.get(row.index)
 
 
 def title_id_of(session: Session, disc_id: int, index: int) -> int:

@@ -176,6 +176,7 @@ class TitleRow(Base):
     role: Mapped[TitleRole | None] = mapped_column(_enum(TitleRole))
     selected: Mapped[bool] = mapped_column(default=False)
     extra_kind: Mapped[str | None] = mapped_column(String(32))
+    known_name: Mapped[str | None] = mapped_column(Text)
 
     disc: Mapped[DiscRow] = relationship(back_populates="titles")
     episodes: Mapped[list[EpisodeRow]] = relationship(
@@ -242,6 +243,24 @@ class EpisodeRow(Base):
 
     season_row: Mapped[SeasonRow] = relationship(back_populates="episodes")
     title: Mapped[TitleRow] = relationship(back_populates="episodes")
+
+
+class KnownDiscRow(Base):
+    """A disc of TheDiscDB's data (``boz thediscdb import``), found by its longest title
+    (``anchor``) and checked title by title against the disc in the drive."""
+
+    __tablename__ = "thediscdb_discs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(String(512), unique=True)
+    kind: Mapped[DiscKind] = mapped_column(_enum(DiscKind))
+    name: Mapped[str] = mapped_column(Text)
+    year: Mapped[int | None]
+    release: Mapped[str] = mapped_column(String(255))
+    anchor: Mapped[str] = mapped_column(String(32), index=True)
+    layout: Mapped[str] = mapped_column(String(32), index=True)
+    titles: Mapped[list[list[object]]] = mapped_column(JSON)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 from boz.db import metadata_cache  # noqa: E402, F401

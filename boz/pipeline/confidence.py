@@ -35,6 +35,8 @@ class Evidence:
     order_unsure: bool = False  # the disc's structure gives no one order
     first_disc: bool | None = None  # numbers start at E01 with no earlier disc: is it disc 1?
     label_disc: int | None = None  # the disc number the label gives, if any
+    known: str | None = None  # the TheDiscDB record the plan was taken from
+    known_doubt: str | None = None  # why its numbers could not be used as they are
 
 
 @dataclass
@@ -58,6 +60,13 @@ def assess(proposal: Preview, evidence: Evidence) -> Assessment:
         return result
     if not proposal.selected:
         result.lower(Confidence.weak, "no title selected")
+        return result
+    if evidence.known is not None:
+        # A record of this exact layout says what each title is: nothing left to guess,
+        # unless its numbers had to give way.
+        result.reasons.append(evidence.known)
+        if evidence.known_doubt:
+            result.lower(Confidence.medium, evidence.known_doubt)
         return result
     if disc.kind is DiscKind.tv:
         _tv(proposal, evidence, result)

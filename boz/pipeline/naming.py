@@ -154,9 +154,12 @@ def _source_stem(title: Title) -> str:
 
 
 def _extra_name(disc: Disc, title: Title) -> str:
-    """TheTVDB's name, else MakeMKV's if it is this title's own, else a generic one."""
+    """TheTVDB's name, else TheDiscDB's, else MakeMKV's if it is this title's own, else a
+    generic one."""
     if title.episode_names:
         return clean(" & ".join(title.episode_names))
+    if title.known_name and title.known_name.strip():
+        return clean(title.known_name)
     stem = _source_stem(title)
     shared = any(t.index != title.index and _source_stem(t) == stem for t in disc.titles)
     if stem.strip() and not shared and not _GENERIC.fullmatch(stem.strip()):

@@ -12,10 +12,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from boz.db import seasons, store
+from boz.db import seasons, store, thediscdb
 from boz.db.engine import Database
-from boz.errors import NeedsDecision
+from boz.errors import EpisodeConflict, NeedsDecision
 from boz.metadata.guide import Guide, SeasonGuide, tvdb_guide
+from boz.metadata.thediscdb import title_key
 from boz.models import (
     Decision,
     Disc,
@@ -29,9 +30,11 @@ from boz.models import (
     Title,
     TitleRole,
 )
+from boz.pipeline import known_disc
 from boz.pipeline.classify import Classification, classify_movie, classify_tv
 from boz.pipeline.confidence import Evidence, assess
 from boz.pipeline.decision import Resolved, resolve
+from boz.pipeline.known_disc import KnownPlan
 from boz.pipeline.labels import parse_label
 from boz.pipeline.naming import destination, show_key
 from boz.settings import Settings
@@ -68,8 +71,11 @@ def classify(
     )
 
 
-def identity(disc: Disc, overrides: RipRequest | Decision, min_seconds: int) -> Identity:
-    """Operator input wins, then what an earlier preview stored, then the label."""
+def identity(
+    disc: Disc, overrides: RipRequest | Decision, min_seconds: int, known: KnownPlan | None = None
+) -> Identity:
+    """Operator input wins, then what an earlier preview stored, then TheDiscDB's record of
+    the disc, then the label."""
     guess = parse_label(disc.label)
     kind = getattr(overrides, "kind", DiscKind.unknown)
     if kind is DiscKind.unknown:
@@ -79,6 +85,8 @@ def identity(disc: Disc, overrides: RipRequest | Decision, min_seconds: int) -> 
             kind = DiscKind.movie
         elif disc.kind is not DiscKind.unknown:
             kind = disc.kind
+        elif known is not None:
+            kind = known.kind
         elif guess.kind is not DiscKind.unknown:
             kind = guess.kind
         else:
@@ -87,15 +95,18 @@ def identity(disc: Disc, overrides: RipRequest | Decision, min_seconds: int) -> 
                 kind = DiscKind.movie
             elif long > 1 and guess.disc is not None:
                 kind = DiscKind.tv  # a numbered disc with several features: a box set
+    known = known if known is not None and known.kind is kind else None
+    year = overrides.year or disc.year or (known.year if known else None)
     if kind is DiscKind.tv:
-        show = overrides.show or disc.show or guess.show
-        season = next(
-            (s for s in (overrides.season, disc.season, guess.season) if s is not None), 1
-        )
-        return Identity(kind, show, season, None, overrides.year or disc.year)
+        show = overrides.show or disc.show or (known.name if known else None) or guess.show
+        seasons_given = (overrides.season, disc.season, known.season if known else None,
+                         guess.season)  # fmt: skip
+        season = next((s for s in seasons_given if s is not None), 1)
+        return Identity(kind, show, season, None, year)
     if kind is DiscKind.movie:
-        title = overrides.movie_title or disc.movie_title or guess.title
-        return Identity(kind, None, None, title, overrides.year or disc.year or guess.year)
+        title = (overrides.movie_title or disc.movie_title or (known.name if known else None)
+                 or guess.title)  # fmt: skip
+        return Identity(kind, None, None, title, year or guess.year)
     return Identity(kind, None, None, None, None)
 
 
@@ -116,7 +127,8 @@ def _plan(
     spelling typed: two spellings that land in one folder share one count.
     """
     disc = store.get_disc(s, disc_id)
-    ident = identity(disc, overrides, min_seconds)
+    known = found.known if found else None
+    ident = identity(disc, overrides, min_seconds, known)
     key = show_key(ident.show or "")
     decided = all(t.role is not None for t in disc.titles) and ident.kind is disc.kind
     notes: list[str] = []
@@ -125,6 +137,18 @@ def _plan(
     year = ident.year or (found_guide.year if found_guide else None)
     year = year or (found.movie_year if found else None)
     first_episode = decided_by.first_episode if decided_by else overrides.first_episode
+    if decided_by is not None or decided or (known is not None and known.kind is not ident.kind):
+        known = None
+    known_doubt = None
+    known_numbers = None
+    if known is not None and tv:
+        if ident.season != known.season:
+            known_doubt = (f"season {ident.season} given where TheDiscDB says season "
+                           f"{known.season}: numbers from the season's count")  # fmt: skip
+        elif first_episode is None:
+            known_numbers = known.all_numbers
+        elif known.all_numbers[:1] != [first_episode]:
+            known_doubt = f"numbers from --first-episode {first_episode}, not TheDiscDB"
     start = (
         seasons.next_number(s, key, ident.season, disc_id, first_episode)  # type: ignore[arg-type]
         if tv
@@ -146,6 +170,13 @@ def _plan(
         numbered = sorted((t.episodes[0], t.index) for t in disc.titles if t.episodes)
         order = [i for _, i in numbered] or sorted(roles)
         counts = {t.index: len(t.episodes) for t in disc.titles if len(t.episodes) > 1}
+    elif known is not None:
+        roles, notes = dict(known.roles), list(known.notes)
+        extra_kinds |= known.extra_kinds
+        order = known.order or sorted(roles)
+        counts = known.counts
+        chosen = _chosen(roles, disc.titles, min_seconds, keep_extras=keep_extras)
+        store.set_known_names(s, disc_id, known.names)
     else:
         typical = None
         if tv:
@@ -176,14 +207,8 @@ def _plan(
                          "a two-part pilot, numbered E01-E02")  # fmt: skip
         looks_double = set(found.doubles)
         order_unsure = found.order_unsure
-        wanted = (TitleRole.episode, TitleRole.main_feature)
-        chosen = {i for i, r in roles.items() if r in wanted}
-        if keep_extras:
-            chosen |= {
-                t.index
-                for t in disc.titles
-                if roles.get(t.index) is TitleRole.extra and t.duration_s >= min_seconds
-            }
+        chosen = _chosen(roles, disc.titles, min_seconds, keep_extras=keep_extras)
+        store.set_known_names(s, disc_id, {})
     store.set_title_plan(
         s, disc_id, {i: (r, i in chosen, extra_kinds.get(i)) for i, r in roles.items()}
     )
@@ -203,17 +228,32 @@ def _plan(
         episodes += sorted(
             i for i in chosen if roles.get(i) is TitleRole.episode and i not in episodes
         )
-        seasons.assign(
-            s,
-            disc_id=disc_id,
-            show=key,
-            season=ident.season,
-            title_ids=[ids[i] for i in episodes if ids[i] is not None],
-            first_episode=first_episode,
-            counts=[counts.get(i, 1) for i in episodes if ids[i] is not None],
-        )
+        numbered = [i for i in episodes if ids[i] is not None]
+
+        def assign(exactly: list[int] | None) -> dict[int, list[int]]:
+            return seasons.assign(
+                s,
+                disc_id=disc_id,
+                show=key,
+                season=ident.season,  # type: ignore[arg-type]
+                title_ids=[ids[i] for i in numbered],
+                first_episode=first_episode,
+                counts=[counts.get(i, 1) for i in numbered],
+                numbers=exactly,
+            )
+
+        try:
+            given = assign(known_numbers)
+        except EpisodeConflict as held:
+            if known_numbers is None:
+                raise
+            known_doubt = f"TheDiscDB's numbers are taken ({held}); numbered in a run"
+            given = assign(None)
         if found_guide is not None:
             seasons.name_episodes(s, disc_id, found_guide.name)
+        elif known is not None:
+            named = {given[t][0]: known.names.get(i) for i in numbered if (t := ids[i]) in given}
+            seasons.name_episodes(s, disc_id, named.get)
         gaps = seasons.gaps(s, key, ident.season)  # type: ignore[arg-type]
         if gaps:
             listed = ", ".join(f"E{n:02d}" for n in gaps[:12]) + ("…" if len(gaps) > 12 else "")
@@ -231,14 +271,29 @@ def _plan(
         order_unsure=order_unsure,
         first_disc=tv and first_episode is None and start == 1,
         label_disc=parse_label(disc.label).disc,
+        known=known.source if known is not None else None,
+        known_doubt=known_doubt,
     )
     return notes, evidence
+
+
+def _chosen(
+    roles: dict[int, TitleRole], titles: list[Title], min_seconds: int, *, keep_extras: bool
+) -> set[int]:
+    """Episodes and the main feature; extras too when kept and not too short."""
+    chosen = {i for i, r in roles.items() if r in (TitleRole.episode, TitleRole.main_feature)}
+    if keep_extras:
+        extras = [t for t in titles if roles.get(t.index) is TitleRole.extra]
+        chosen |= {t.index for t in extras if t.duration_s >= min_seconds}
+    return chosen
 
 
 @dataclass(frozen=True)
 class Lookup:
     season: SeasonGuide | None = None
     movie_year: int | None = None
+    known: KnownPlan | None = None
+    notes: tuple[str, ...] = ()
 
 
 def _look_up(
@@ -247,17 +302,33 @@ def _look_up(
     overrides: RipRequest | Decision,
     min_seconds: int,
     guide: Guide | None,
+    *,
+    with_known: bool = True,
 ) -> Lookup:
-    """Ask TheTVDB before the planning transaction: the lookup writes its cache."""
-    if guide is None:
-        return Lookup()
+    """Find the disc in TheDiscDB's index, then ask TheTVDB, before the planning
+    transaction: the TheTVDB lookup writes its cache."""
     with db.session() as s:
-        ident = identity(store.get_disc(s, disc_id), overrides, min_seconds)
-    if ident.kind is DiscKind.tv and ident.show and ident.season is not None:
-        return Lookup(season=guide(ident.show, ident.season))
-    if ident.kind is DiscKind.movie and ident.movie_title and ident.year is None:
-        return Lookup(movie_year=guide.movie_year(ident.movie_title, None))
-    return Lookup()
+        disc = store.get_disc(s, disc_id)
+        known, notes = _known(s, disc, min_seconds) if with_known else (None, [])
+    ident = identity(disc, overrides, min_seconds, known)
+    if guide is not None and ident.kind is DiscKind.tv and ident.show and ident.season is not None:
+        return Lookup(season=guide(ident.show, ident.season), known=known, notes=tuple(notes))
+    if guide is not None and ident.kind is DiscKind.movie and ident.movie_title and not ident.year:
+        return Lookup(movie_year=guide.movie_year(ident.movie_title, None), known=known,
+                      notes=tuple(notes))  # fmt: skip
+    return Lookup(known=known, notes=tuple(notes))
+
+
+def _known(s: Session, disc: Disc, min_seconds: int) -> tuple[KnownPlan | None, list[str]]:
+    """TheDiscDB's plan for a disc read by makemkvcon (a folder of files has no layout
+    to match), with the rules' roles for the titles the record leaves unnamed."""
+    if disc.scan_minlength is None or not disc.titles:
+        return None, []
+    matches = thediscdb.find(s, [title_key(t) for t in disc.titles], disc.scan_minlength)
+    if not matches:
+        return None, []
+    rules = classify(disc.titles, matches[0].disc.kind, min_seconds).roles
+    return known_disc.plan(matches, [t.index for t in disc.titles], rules)
 
 
 def two_part_pilot(found: Classification, guide: SeasonGuide | None, start: int) -> bool:
@@ -320,7 +391,7 @@ def propose(
         notes, evidence = _plan(s, disc_id, request, min_seconds, found, keep_extras=keep_extras)
         store.update_disc(s, disc_id, preview_status=PreviewStatus.proposed)
         proposal = build_preview(s, disc_id, library, ids=ids)
-    proposal.notes.extend(notes)
+    proposal.notes.extend([*found.notes, *notes])
     sure = assess(proposal, evidence)
     proposal.confidence, proposal.reasons = sure.level, sure.reasons
     problems = getattr(guide, "problems", None)
@@ -378,7 +449,8 @@ def _decide(
     ids: bool,
     dry_run: bool,
 ) -> Preview:
-    found = _look_up(db, disc_id, decision, min_seconds, guide if decision.approve else None)
+    found = _look_up(db, disc_id, decision, min_seconds, guide if decision.approve else None,
+                     with_known=False)  # fmt: skip
     with db.session() as s:
         if not decision.approve:
             seasons.release(s, disc_id)
