@@ -293,3 +293,19 @@ def test_auto_strong_rips_a_disc_thediscdb_knows_without_a_word_from_the_operato
         "TV/Farscape (1999)/Season 01/Farscape (1999) - S01E01 - Premiere.mkv",
         "TV/Farscape (1999)/Season 01/Farscape (1999) - S01E02 - I, E.T.mkv",
     ]
+
+
+def test_the_record_names_stay_through_the_operators_changes(
+    drive: tuple[Settings, Database], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, db = drive
+    thediscdb.import_repository(db, SHARED)
+    farscape = SHARED / "series" / "Farscape (1999)" / "2002-dvd-the-complete-season-one"
+    shown = _propose(drive, farscape / "disc01.txt", monkeypatch)
+    moved = shown.decision().model_copy(update={"first_episode": 5})
+    decided = preview.decide(db, shown.disc.id, moved, min_seconds=600,  # type: ignore[arg-type]
+                             library=settings.library_dir)  # fmt: skip
+    assert [t.destination for t in decided.titles if t.role is EP] == [
+        "TV/Farscape (1999)/Season 01/Farscape (1999) - S01E05 - Premiere.mkv",
+        "TV/Farscape (1999)/Season 01/Farscape (1999) - S01E06 - I, E.T.mkv",
+    ]

@@ -251,8 +251,9 @@ def _plan(
             given = assign(None)
         if found_guide is not None:
             seasons.name_episodes(s, disc_id, found_guide.name)
-        elif known is not None:
-            named = {given[t][0]: known.names.get(i) for i in numbered if (t := ids[i]) in given}
+        else:  # TheDiscDB's names, kept through the operator's changes
+            names = known.names if known else {t.index: t.known_name for t in disc.titles}
+            named = {given[t][0]: names.get(i) for i in numbered if (t := ids[i]) in given}
             seasons.name_episodes(s, disc_id, named.get)
         gaps = seasons.gaps(s, key, ident.season)  # type: ignore[arg-type]
         if gaps:
