@@ -8,7 +8,7 @@ from statistics import median
 
 import pytest
 
-from boz.models import Title, TitleRole
+from boz.models import Stream, Title, TitleRole
 from boz.pipeline.classify import classify_movie, classify_tv, is_play_all
 from boz.sources.makemkv.robot import parse_info
 
@@ -183,13 +183,51 @@ def test_playlists_and_clips_that_disagree_leave_the_order_open() -> None:
 
 
 @pytest.mark.parametrize(
-    ("start", "guide", "pilot"),
-    [(1, None, True), (4, None, False), (1, "TheTVDB knows", False)],
+    ("lengths", "guide", "doubles"),
+    [
+        ([88.0, 44.0, 43.5], None, {0}),  # a two-part pilot opens the season
+        ([22.0, 21.5, 22.1, 43.9], None, {3}),  # a two-part finale closes it
+        ([88.0, 44.0, 43.5], "TheTVDB knows", set()),  # its runtimes decide instead
+    ],
 )
-def test_a_double_length_opener_of_a_season_is_a_two_part_pilot(
-    start: int, guide: str | None, pilot: bool
+def test_a_double_length_title_is_two_episodes_when_thetvdb_cannot_say(
+    lengths: list[float], guide: str | None, doubles: set[int]
 ) -> None:
-    from boz.pipeline.preview import two_part_pilot
+    from boz.pipeline.preview import two_part
 
-    found = classify_tv([_t(0, 88.0), _t(1, 44.0), _t(2, 43.5)], min_seconds=600)
-    assert two_part_pilot(found, guide, start) is pilot  # type: ignore[arg-type]
+    found = classify_tv([_t(i, m) for i, m in enumerate(lengths)], min_seconds=600)
+    assert two_part(found, guide) == doubles  # type: ignore[arg-type]
+
+
+def _subs(*languages: str) -> list[Stream]:
+    return [Stream(index=0, kind="video")] + [
+        Stream(index=i, kind="subtitles", language=lang) for i, lang in enumerate(languages, 1)
+    ]
+
+
+def test_an_episode_length_title_without_the_episodes_subtitles_is_an_extra() -> None:
+    """A cartoon Blu-ray: 22-minute episodes with English subtitles, a 21-minute
+    documentary with none."""
+    episodes = [_t(i, 22.5 + i / 10, streams=_subs("eng", "eng")) for i in range(4)]
+    documentary = _t(4, 21.2, streams=_subs())
+    found = classify_tv([*episodes, documentary], min_seconds=600)
+    assert _roles(found) == [E, E, E, E, X]
+    assert found.unlike == {4}
+    assert "has none of the subtitles the episodes have" in found.notes[0]
+
+
+@pytest.mark.parametrize(
+    "subtitles",
+    [
+        [("eng",), ("eng",), ("eng",), ("eng",)],  # a DVD whose extras carry them too
+        [(), (), (), ()],  # no subtitles anywhere: nothing to go by
+        [("eng",), ("eng", "spa"), ("eng",), ("eng",)],  # more of them is no sign
+        [("eng",), (), ("fre",), ()],  # no language most episodes share
+    ],
+)
+def test_subtitles_set_no_title_apart_when_they_say_nothing(
+    subtitles: list[tuple[str, ...]],
+) -> None:
+    titles = [_t(i, 22.5 + i / 10, streams=_subs(*s)) for i, s in enumerate(subtitles)]
+    found = classify_tv(titles, min_seconds=600)
+    assert _roles(found) == [E, E, E, E] and found.unlike == set()

@@ -58,6 +58,17 @@ TYPED = Evidence(named_by_operator=True)
          "episode order from TheTVDB runtimes, not the disc"),
         (_tv([*FOUR_ALIKE[:3], (44, EXTRA, [])]), TYPED, Confidence.medium,
          "title 3 is episode-length but not taken"),
+        (_tv([*FOUR_ALIKE[:3], (44, EXTRA, [])]), Evidence(True, unlike=frozenset({3})),
+         Confidence.strong, "no doubt found"),  # its subtitles or bitrate set it apart
+        (_tv([*FOUR_ALIKE, (58, EXTRA, [])]), TYPED, Confidence.medium,
+         "title 5 runs 58 min, between one and two episodes: a long episode or an extended "
+         "cut?"),
+        (_tv([*FOUR_ALIKE, (58, EXTRA, [])]), Evidence(True, unlike=frozenset({5})),
+         Confidence.strong, "no doubt found"),
+        (_tv(FOUR_ALIKE), Evidence(known="from TheDiscDB: Show (2001), r/disc01"),
+         Confidence.strong, "from TheDiscDB: Show (2001), r/disc01"),
+        (_tv(FOUR_ALIKE), Evidence(known="from TheDiscDB: x", known_doubt="numbers taken"),
+         Confidence.medium, "numbers taken"),
         (_tv([(5, EXTRA, [])]), TYPED, Confidence.weak, "no title selected"),
         (_tv(FOUR_ALIKE), Evidence(True, first_disc=True, label_disc=1), Confidence.strong,
          "no doubt found"),

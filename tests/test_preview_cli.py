@@ -57,4 +57,4 @@ def test_operator_options_and_the_table(monkeypatch: pytest.MonkeyPatch) -> None
     for text in ("FRAZIER_S6_D4", "TV Frasier season 6", "play_all", "twice an episode"):
         assert text in done.stdout
     data = _preview(FRASIER / "disc04.txt", monkeypatch)
-    assert [t["episodes"] for t in data["titles"]] == [[19], [20], [21], [22], [23], []]
+    assert [t["episodes"] for t in data["titles"]] == [[19], [20], [21], [22], [23, 24], []]

@@ -83,13 +83,14 @@ def test_dvd_order_is_a_setting_per_season(tvdb: FakeTVDB) -> None:
 
 def test_without_a_key_or_with_thetvdb_down_the_preview_still_completes(tvdb: FakeTVDB) -> None:
     offline = _preview(Settings(), first_episode=19)
-    assert [t.episodes for t in offline.titles] == [[19], [20], [21], [22], [23], []]
+    # TheTVDB cannot say: the double-length finale is two episodes
+    assert [t.episodes for t in offline.titles] == [[19], [20], [21], [22], [23, 24], []]
     assert offline.titles[0].destination == "TV/Frasier/Season 06/Frasier - S06E19.mkv"
     assert any("TheTVDB" in n and "generic" in n for n in offline.notes)
     tvdb.stop()
     down = Settings(tvdb_api_key=DEFAULT_KEY, tvdb_base_url=tvdb.url, tvdb_timeout_seconds=1)
     shown = _preview(down)
-    assert [t.episodes for t in shown.titles][:5] == [[19], [20], [21], [22], [23]]
+    assert [t.episodes for t in shown.titles][:5] == [[19], [20], [21], [22], [23, 24]]
     notes = " ".join(shown.notes)
     assert "TheTVDB" in notes and DEFAULT_KEY not in notes
 

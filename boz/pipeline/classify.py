@@ -11,7 +11,8 @@ real disc layouts. The rules, and the real discs that taught them:
   (DVD), or its Blu-ray segments are theirs, one after the other; on a DVD, a play-all
   of only two episodes is told from a double episode by its size, the exact sum of theirs.
 - A title far smaller for its length than the disc's episodes (under half their bytes per
-  second) is not an episode: an alternate or raw version beside them.
+  second) is not an episode: an alternate or raw version beside them; nor is an
+  episode-length title without the subtitles the episodes carry (a documentary).
 - Episodes of one disc are alike: the typical episode length comes from earlier discs
   of the season or TheTVDB when known, else from the largest group of similar lengths
   on the disc (the longer group on a tie). Titles near it are episodes, titles near
@@ -25,6 +26,7 @@ real disc layouts. The rules, and the real discs that taught them:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import median
@@ -51,6 +53,7 @@ class Classification:
     typical_s: float | None = None
     notes: list[str] = field(default_factory=list)
     order_unsure: bool = False  # the disc's structure gives two orders
+    unlike: set[int] = field(default_factory=set)  # episode-length, but built unlike episodes
 
 
 def _is_bluray(t: Title) -> bool:
@@ -160,11 +163,21 @@ def classify_tv(
     result.typical_s = typical
     episodes = []
     thin = _thin(candidates)
+    unsubtitled = _unsubtitled(
+        [t for t in candidates if _near(t.duration_s, typical, EPISODE_TOLERANCE)]
+    )
     for t in candidates:
+        if t.index in thin | unsubtitled:
+            result.unlike.add(t.index)
         if t.index in thin:
             result.notes.append(
                 f"title {t.index} holds under half the bytes per second of the others: an "
                 "alternate version, not an episode"
+            )
+        elif t.index in unsubtitled:
+            result.notes.append(
+                f"title {t.index} is episode-length but has none of the subtitles the "
+                "episodes have: an extra"
             )
         elif _near(t.duration_s, typical, EPISODE_TOLERANCE):
             episodes.append(t)
@@ -184,6 +197,26 @@ def classify_tv(
         )
     result.episode_order = _order(episodes, runtimes_s, result)
     return result
+
+
+def _subtitles(t: Title) -> set[str]:
+    return {s.language or "und" for s in t.streams if s.kind == "subtitles"}
+
+
+def _unsubtitled(alike: Sequence[Title]) -> set[int]:
+    """Episode-length titles with none of the subtitle languages most of them carry.
+
+    Seen on Blu-ray sets of a cartoon (a 21-minute documentary among 22-minute episodes)
+    and of a sitcom (a 20-minute featurette among 21-minute episodes): the episodes carry
+    English subtitles, the extras none. Audio tracks say nothing (commentaries come and
+    go from episode to episode), so only subtitles count; a disc whose titles all carry
+    the same subtitles (many DVDs) gives no sign either way.
+    """
+    languages = {t.index: _subtitles(t) for t in alike}
+    counts = Counter(lang for langs in languages.values() for lang in langs)
+    core = {lang for lang, n in counts.items() if n > len(alike) / 2}
+    odd = {i for i, langs in languages.items() if core and not langs & core}
+    return odd if len(alike) - len(odd) >= 2 and len(odd) < len(alike) / 2 else set()
 
 
 def _thin(candidates: Sequence[Title]) -> set[int]:

@@ -37,6 +37,7 @@ class Evidence:
     label_disc: int | None = None  # the disc number the label gives, if any
     known: str | None = None  # the TheDiscDB record the plan was taken from
     known_doubt: str | None = None  # why its numbers could not be used as they are
+    unlike: frozenset[int] = frozenset()  # extras whose bitrate or subtitles set them apart
 
 
 @dataclass
@@ -126,10 +127,19 @@ def _tv(proposal: Preview, evidence: Evidence, result: Assessment) -> None:
             Confidence.medium,
             f"{middle / 60:.0f}-minute episodes: segments may be numbered in pairs",
         )
-    others = [t for t in proposal.titles if not t.selected and t.role is TitleRole.extra]
+    others = [
+        t for t in proposal.titles if t.role is TitleRole.extra and t.index not in evidence.unlike
+    ]
     near = [t for t in others if abs(t.duration_s - middle) <= EPISODE_TOLERANCE * middle]
     if near:
         result.lower(Confidence.medium, f"title {near[0].index} is episode-length but not taken")
+    longer = [t for t in others if middle < t.duration_s < 2 * middle and t not in near]
+    if longer:
+        result.lower(
+            Confidence.medium,
+            f"title {longer[0].index} runs {longer[0].duration_s / 60:.0f} min, between one "
+            "and two episodes: a long episode or an extended cut?",
+        )
 
 
 def _movie(proposal: Preview, evidence: Evidence, result: Assessment) -> None:

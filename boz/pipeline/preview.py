@@ -158,6 +158,7 @@ def _plan(
     typical_from = None
     looks_double: set[int] = set()
     order_unsure = False
+    unlike: set[int] = set()
     if decided_by is not None:
         roles = {t.index: t.role for t in disc.titles} | decided_by.roles
         chosen = decided_by.chosen
@@ -199,14 +200,15 @@ def _plan(
         )
         roles, notes = found.roles, found.notes
         order = found.episode_order or sorted(roles)
-        # Two numbers for one title only when TheTVDB's runtimes say so.
+        # Two numbers for one title when TheTVDB's runtimes say so, or it cannot say.
         counts = dict.fromkeys(_confirmed_doubles(found, disc.titles, found_guide, start), 2)
-        if two_part_pilot(found, found_guide, start):
-            counts[order[0]] = 2
-            notes.append(f"title {order[0]} opens the season at twice an episode's length: "
-                         "a two-part pilot, numbered E01-E02")  # fmt: skip
+        for index in two_part(found, found_guide):
+            counts[index] = 2
+            notes.append(f"title {index} runs twice an episode's length: a two-part episode, "
+                         "given two numbers (TheTVDB could say otherwise)")  # fmt: skip
         looks_double = set(found.doubles)
         order_unsure = found.order_unsure
+        unlike = found.unlike
         chosen = _chosen(roles, disc.titles, min_seconds, keep_extras=keep_extras)
         store.set_known_names(s, disc_id, {})
     store.set_title_plan(
@@ -272,6 +274,7 @@ def _plan(
         order_unsure=order_unsure,
         first_disc=tv and first_episode is None and start == 1,
         label_disc=parse_label(disc.label).disc,
+        unlike=frozenset(unlike),
         known=known.source if known is not None else None,
         known_doubt=known_doubt,
     )
@@ -332,12 +335,16 @@ def _known(s: Session, disc: Disc, min_seconds: int) -> tuple[KnownPlan | None, 
     return known_disc.plan(matches, [t.index for t in disc.titles], rules)
 
 
-def two_part_pilot(found: Classification, guide: SeasonGuide | None, start: int) -> bool:
-    """A double-length title that opens a season's first disc carries two numbers when
-    TheTVDB cannot say (DVD seasons of hour-long dramas open with a feature-length pilot
-    that the season counts as E01-E02; numbering it once shifts every later disc)."""
-    order = found.episode_order
-    return guide is None and start == 1 and bool(order) and order[0] in found.doubles
+def two_part(found: Classification, guide: SeasonGuide | None) -> set[int]:
+    """Double-length titles carry two numbers when TheTVDB cannot say.
+
+    DVD seasons of hour-long dramas open with a feature-length pilot the season counts
+    as E01-E02, and sitcom seasons end with a two-part finale in one title (a sitcom's
+    season 6 DVD: S06E23-E24): numbering either once shifts every later number. A
+    feature-length special counted once is what this gets wrong, so a double always
+    leaves the proposal at medium confidence.
+    """
+    return set(found.doubles) if guide is None else set()
 
 
 def _confirmed_doubles(
