@@ -18,7 +18,9 @@ or keep in sync.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from statistics import median
 
 from sqlalchemy import Row, Table, and_, delete, func, insert, select, update
@@ -224,17 +226,46 @@ def name_episodes(session: Session, disc_id: int, name: Callable[[int], str | No
         row.name = name(row.number)
 
 
-def typical_episode_seconds(session: Session, show: str, season: int, disc_id: int) -> float | None:
-    """How long this season's single episodes on other discs run (median), if any were seen."""
-    durations = sorted(
-        session.scalars(
-            select(TitleRow.duration_s)
-            .join(EpisodeRow, EpisodeRow.title_id == TitleRow.id)
-            .join(SeasonRow, SeasonRow.id == EpisodeRow.season_id)
-            .where(SeasonRow.show == show, SeasonRow.season == season)
-            .where(EpisodeRow.disc_id != disc_id)
-            .group_by(TitleRow.id, TitleRow.duration_s)
-            .having(func.count(EpisodeRow.id) == 1)
-        )
+@dataclass(frozen=True)
+class History:
+    """What the season's episodes on other discs were like: how long (median of single
+    episodes), on how many titles and discs that rests, and the subtitle languages most of
+    them carried."""
+
+    seconds: float
+    episodes: int
+    discs: int
+    subtitles: frozenset[str]
+
+
+def episode_history(session: Session, show: str, season: int, disc_id: int) -> History | None:
+    """The season's single episodes on other discs, if any were seen (season 0, the
+    specials, is a season of its own and never mixes in)."""
+    singles = (
+        select(EpisodeRow.title_id)
+        .join(SeasonRow, SeasonRow.id == EpisodeRow.season_id)
+        .where(SeasonRow.show == show, SeasonRow.season == season)
+        .where(EpisodeRow.disc_id != disc_id)
+        .group_by(EpisodeRow.title_id)
+        .having(func.count(EpisodeRow.id) == 1)
     )
-    return median(durations) if durations else None
+    rows = session.execute(
+        select(TitleRow.duration_s, TitleRow.disc_id, TitleRow.streams).where(
+            TitleRow.id.in_(singles)
+        )
+    ).all()
+    if not rows:
+        return None
+    languages = Counter(
+        lang
+        for row in rows
+        for lang in {
+            s.get("language") or "und" for s in row.streams if s.get("kind") == "subtitles"
+        }
+    )
+    return History(
+        seconds=median(row.duration_s for row in rows),
+        episodes=len(rows),
+        discs=len({row.disc_id for row in rows}),
+        subtitles=frozenset(lang for lang, n in languages.items() if n > len(rows) / 2),
+    )

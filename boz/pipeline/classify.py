@@ -15,9 +15,11 @@ real disc layouts. The rules, and the real discs that taught them:
   episode-length title without the subtitles the episodes carry (a documentary).
 - Episodes of one disc are alike: the typical episode length comes from earlier discs
   of the season or TheTVDB when known, else from the largest group of similar lengths
-  on the disc (the longer group on a tie). Titles near it are episodes, titles near
-  twice it may be double episodes, the rest are extras: an unaired pilot or a
-  documentary among episodes, or a whole disc of extras.
+  on the disc (the more alike, then the longer group on a tie); a disc's own group of
+  three or more outweighs earlier discs that rest on fewer episodes. Titles near it are
+  episodes, titles near twice it may be double episodes, the rest are extras: an
+  unaired pilot or a documentary among episodes, or a whole disc of extras (short titles
+  hardly two of a length; or titles without the subtitles the season's episodes had).
 - A movie's main feature is the longest title; titles within 2 % of it tie and the one
   with more chapters, then the one MakeMKV lists first, wins (angle copies and a
   chapterless raw stream of the same feature lose that way).
@@ -42,6 +44,10 @@ SIZE_SUM_TOLERANCE = 0.0005
 sum to a few sectors. A double episode is encoded on its own and never lands that close."""
 LOW_BITRATE = 0.5
 TIE_TOLERANCE = 0.02
+ALIKE = 0.05
+"""Episodes of one disc run within 5 % of their median on the discs we know (DVD and
+Blu-ray seasons of drama and sitcoms); a wider spread is a sign one is not an episode."""
+SHORT_EXTRAS_S = 20 * 60
 REORDER_GAIN_S = 180.0
 
 
@@ -109,16 +115,44 @@ def _near(duration: float, target: float, tolerance: float) -> bool:
     return abs(duration - target) <= tolerance * target
 
 
-def typical_episode(candidates: Sequence[Title]) -> float | None:
-    """The length most titles of the disc share (the longer group on a tie)."""
-    if not candidates:
-        return None
+def _spread(lengths: Sequence[float]) -> float:
+    return (max(lengths) - min(lengths)) / median(lengths)
+
+
+def episode_group(candidates: Sequence[Title]) -> list[float]:
+    """The lengths most titles of the disc share: the largest set whose longest is within
+    the episode tolerance of its shortest (a set around one title would join 45-minute
+    episodes and an hour-long special through a 56-minute documentary between them).
+    On a tie the more alike group wins, then the longer: episodes of one disc run within
+    a few percent of each other, while a feature-length special and a documentary beside
+    two episodes (a drama's first disc) tie with them at two titles each and differ by
+    more."""
+    lengths = sorted(t.duration_s for t in candidates)
     groups = [
-        [o.duration_s for o in candidates if _near(o.duration_s, c.duration_s, EPISODE_TOLERANCE)]
-        for c in candidates
+        [d for d in lengths[i:] if d <= start * (1 + EPISODE_TOLERANCE)]
+        for i, start in enumerate(lengths)
     ]
-    best = max(groups, key=lambda g: (len(g), median(g)))
-    return median(best)
+    if not groups:
+        return []
+    return max(groups, key=lambda g: (len(g), -round(_spread(g), 2), median(g)))
+
+
+def typical_episode(candidates: Sequence[Title]) -> float | None:
+    group = episode_group(candidates)
+    return median(group) if group else None
+
+
+def extras_by_shape(candidates: Sequence[Title]) -> bool:
+    """Three or more titles under 20 minutes, hardly two of a length: a disc of
+    documentaries and featurettes (9 to 15 minutes each, on a drama's bonus disc), not
+    episodes, which run alike. Cartoon segments are as short but alike, so they stay
+    episodes; a coincidence or two is allowed (up to half the titles alike)."""
+    if len(candidates) < 3 or any(t.duration_s >= SHORT_EXTRAS_S for t in candidates):
+        return False
+    alike = max(
+        sum(_near(o.duration_s, c.duration_s, ALIKE) for o in candidates) for c in candidates
+    )
+    return alike <= max(1, len(candidates) // 2)
 
 
 def _base(titles: Sequence[Title], min_seconds: float) -> tuple[dict[int, TitleRole], list[Title]]:
@@ -149,23 +183,45 @@ def classify_tv(
     *,
     min_seconds: float,
     typical_s: float | None = None,
+    typical_weight: int | None = None,
     runtimes_s: Sequence[float] | None = None,
     extras_only: bool = False,
+    episode_subtitles: frozenset[str] = frozenset(),
 ) -> Classification:
-    """Roles for a TV disc; ``runtimes_s`` are TheTVDB's for the next episodes, if known."""
+    """Roles for a TV disc; ``runtimes_s`` are TheTVDB's for the next episodes, if known.
+
+    ``typical_s`` is the season's episode length from earlier discs (resting on
+    ``typical_weight`` episodes) or TheTVDB (None: no weight, it wins);
+    ``episode_subtitles`` the subtitle languages the season's episodes carried.
+    """
     roles, candidates = _base(titles, min_seconds)
     result = Classification(roles)
     if extras_only or not candidates:
         return result
+    if typical_s is None and runtimes_s:
+        typical_s = median(runtimes_s)
     known = typical_s is not None
-    typical = typical_s if known else typical_episode(candidates)
+    if not known and extras_by_shape(candidates):
+        result.notes.append(
+            f"{len(candidates)} titles under {SHORT_EXTRAS_S // 60} min and hardly two of a "
+            "length: a disc of extras, no episode numbers used"
+        )
+        return result
+    own = episode_group(candidates)
+    typical = typical_s if known else median(own)
     assert typical is not None
+    if (known and typical_weight is not None and len(own) >= 3 and len(own) > typical_weight
+            and not _near(median(own), typical, EPISODE_TOLERANCE)):  # fmt: skip
+        result.notes.append(
+            f"{len(own)} alike titles of {median(own) / 60:.0f} min here outweigh the "
+            f"{typical_weight} episode(s) of {typical / 60:.0f} min on earlier discs"
+        )
+        typical = median(own)
     result.typical_s = typical
     episodes = []
     thin = _thin(candidates)
-    unsubtitled = _unsubtitled(
-        [t for t in candidates if _near(t.duration_s, typical, EPISODE_TOLERANCE)]
-    )
+    alike = [t for t in candidates if _near(t.duration_s, typical, EPISODE_TOLERANCE)]
+    unsubtitled = _unsubtitled(alike) | _unsubtitled_against(alike, episode_subtitles)
     for t in candidates:
         if t.index in thin | unsubtitled:
             result.unlike.add(t.index)
@@ -217,6 +273,16 @@ def _unsubtitled(alike: Sequence[Title]) -> set[int]:
     core = {lang for lang, n in counts.items() if n > len(alike) / 2}
     odd = {i for i, langs in languages.items() if core and not langs & core}
     return odd if len(alike) - len(odd) >= 2 and len(odd) < len(alike) / 2 else set()
+
+
+def _unsubtitled_against(alike: Sequence[Title], season: frozenset[str]) -> set[int]:
+    """Titles with none of the subtitle languages the season's episodes carried on earlier
+    discs: 25-minute extras on a sitcom's last disc, after the season's last episode,
+    run like its episodes but carry no subtitles. Titles MakeMKV reported no streams for
+    say nothing."""
+    if not season:
+        return set()
+    return {t.index for t in alike if t.streams and not _subtitles(t) & season}
 
 
 def _thin(candidates: Sequence[Title]) -> set[int]:

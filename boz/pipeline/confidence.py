@@ -11,11 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from boz.models import Confidence, DiscKind, Preview, TitleRole
-from boz.pipeline.classify import EPISODE_TOLERANCE
+from boz.pipeline.classify import ALIKE, EPISODE_TOLERANCE
 
-ALIKE = 0.05
-"""Episodes of one disc run within 5 % of their median on the discs we know (DVD and
-Blu-ray seasons of drama and sitcoms); a wider spread is a sign one is not an episode."""
 SEGMENT_S = (8 * 60, 15 * 60)
 """Episodes of 8 to 15 minutes are segments of a half-hour cartoon (11-minute pairs): sets
 number them by segment or by pair, and a play-all may join any two."""

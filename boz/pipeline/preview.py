@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -49,26 +50,22 @@ class Identity:
     year: int | None
 
 
-def classify(
-    titles: list[Title],
-    kind: DiscKind,
-    min_seconds: int,
-    *,
-    typical_s: float | None = None,
-    runtimes_s: list[float] | None = None,
-    extras_only: bool = False,
-) -> Classification:
-    """Movie rules for movies, TV rules otherwise (an unknown disc with one long title is
-    already a movie by ``_identity``)."""
+def classify(titles: list[Title], kind: DiscKind, min_seconds: int, **tv: Any) -> Classification:
+    """Movie rules for movies, TV rules (with ``tv``'s evidence) otherwise (an unknown disc
+    with one long title is already a movie by ``_identity``)."""
     if kind is DiscKind.movie:
         return classify_movie(titles, min_seconds=min_seconds)
-    return classify_tv(
-        titles,
-        min_seconds=min_seconds,
-        typical_s=typical_s,
-        runtimes_s=runtimes_s,
-        extras_only=extras_only,
-    )
+    return classify_tv(titles, min_seconds=min_seconds, **tv)
+
+
+def _season_complete(guide: SeasonGuide | None, start: int, notes: list[str]) -> bool:
+    """Earlier discs hold every episode TheTVDB lists for the season: what is left is a
+    disc of extras (a drama's last disc of 25-minute featurettes, after the finale)."""
+    if guide is None or not guide.episodes or start <= max(guide.episodes):
+        return False
+    notes.append(f"earlier discs hold all {max(guide.episodes)} episodes TheTVDB lists for "
+                 "the season: a disc of extras")  # fmt: skip
+    return True
 
 
 def identity(
@@ -179,13 +176,14 @@ def _plan(
         chosen = _chosen(roles, disc.titles, min_seconds, keep_extras=keep_extras)
         store.set_known_names(s, disc_id, known.names)
     else:
-        typical = None
-        if tv:
-            typical = seasons.typical_episode_seconds(s, key, ident.season, disc_id)  # type: ignore[arg-type]
-            typical_from = "earlier discs" if typical is not None else None
-        if typical is None and found_guide is not None:
-            typical = found_guide.typical_s()
-            typical_from = "TheTVDB" if typical is not None else None
+        history = seasons.episode_history(s, key, ident.season, disc_id) if tv else None  # type: ignore[arg-type]
+        from_tvdb = found_guide.typical_s() if found_guide is not None else None
+        typical = weight = None
+        if history is not None and not (history.discs == 1 and from_tvdb):
+            typical, weight, typical_from = history.seconds, history.episodes, "earlier discs"
+        elif from_tvdb:  # TheTVDB's median runtime wins over one disc
+            typical, typical_from = from_tvdb, "TheTVDB"
+        extras_only = parse_label(disc.label).extras or _season_complete(found_guide, start, notes)
         runtimes = None
         if found_guide is not None:
             wanted = [found_guide.runtime_s(n) for n in range(start, start + len(disc.titles))]
@@ -195,10 +193,12 @@ def _plan(
             ident.kind,
             min_seconds,
             typical_s=typical,
+            typical_weight=weight,
             runtimes_s=runtimes,
-            extras_only=parse_label(disc.label).extras,
+            extras_only=extras_only,
+            episode_subtitles=history.subtitles if history else frozenset(),
         )
-        roles, notes = found.roles, found.notes
+        roles, notes = found.roles, [*notes, *found.notes]
         order = found.episode_order or sorted(roles)
         # Two numbers for one title when TheTVDB's runtimes say so, or it cannot say.
         counts = dict.fromkeys(_confirmed_doubles(found, disc.titles, found_guide, start), 2)
