@@ -255,7 +255,8 @@ def rip(
     source: Annotated[
         str,
         typer.Argument(
-            help="disc:N, dev:/dev/sr0, iso:FILE, file:DVD-or-BD-FOLDER, or a folder of title files"
+            help="disc:N, dev:/dev/sr0, iso:FILE, file:DVD-or-BD-FOLDER, or a folder of title "
+            "files; - reads it from stdin once ready (a spare started ahead of the disc)"
         ),
     ],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Approve the proposal.")] = False,
@@ -291,6 +292,12 @@ def rip(
     if profile is not None and not settings.transcode_deployment:
         resolve(settings, profile)  # a typo fails now, not after the first rip
     _database(settings)
+    if source == "-":
+        import boz.flows.disc_to_library  # noqa: F401  # the seconds a spare saves the drive
+
+        source = sys.stdin.readline().strip()
+        if not source:
+            return  # the watcher stopped before a disc came
     spec = open_source(source, settings).spec
     request = RipRequest(
         show=show,

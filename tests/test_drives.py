@@ -65,8 +65,8 @@ class Recorder:
         self.devices: list[str] = []
         self.script = f"import time, sys; time.sleep({seconds}); sys.exit({code})"
 
-    def __call__(self, device: str, log_path: Path) -> subprocess.Popen[bytes]:
-        self.devices.append(device)
+    def __call__(self, source: str, log_path: Path) -> subprocess.Popen[bytes]:
+        self.devices.append(source.removeprefix("dev:"))
         return subprocess.Popen([sys.executable, "-c", self.script])
 
 
@@ -132,3 +132,30 @@ def test_eject_after_a_successful_rip_only(tmp_path: Path) -> None:
     failing.handle(_insert(100.0))
     failing.wait(timeout=10)
     assert ejected.read_text() == "/dev/sr0\n"  # a failed rip leaves the disc in
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_a_spare_started_ahead_rips_the_disc_it_is_handed(disc_factory, boz_home: Path) -> None:
+    """The spare has imported everything before the disc comes; the disc is one line on
+    its stdin, the next spare is ready at once, and closing one ends it doing nothing."""
+    from helpers import library_files
+
+    from boz.drives.watcher import SpareLauncher
+
+    launch = SpareLauncher(Settings(), extra=("--yes", "--show", "Sample Show"))
+    launch.prime()
+    first = launch.ready
+    assert first is not None and first.process.poll() is None
+    log = boz_home / "logs" / "rip-sr0.log"
+    rip = launch(str(disc_factory("SAMPLE_SHOW_S1_D1")), log)
+    try:
+        assert rip is first.process and rip.wait(timeout=300) == 0
+        assert len(library_files(boz_home)) == 3
+        assert "S01E03" in log.read_text()  # the spare's output, under the rip's log name
+        spare = launch.ready
+        assert spare is not None and spare.process.poll() is None  # ready for the next disc
+    finally:
+        launch.close()
+    assert spare.process.returncode == 0 and launch.ready is None
+    assert not spare.log_path.exists()
+    assert [p.name for p in (boz_home / "logs").iterdir()] == ["rip-sr0.log"]

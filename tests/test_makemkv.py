@@ -253,8 +253,11 @@ def test_one_insert_seen_by_the_watcher_gives_one_flow_run(
     t = time.monotonic()
     udev_burst = [MediaEvent("/dev/sr0", Action.inserted, Media.video, "24_DISC1", at=t + dt)
                   for dt in (0.0, 0.3, 0.9)]  # fmt: skip
-    watcher.run([*udev_burst, None], until=lambda: False)
-    watcher.wait(timeout=180)
+    try:
+        watcher.run([*udev_burst, None], until=lambda: False)
+        watcher.wait(timeout=180)
+    finally:
+        watcher.stop()  # the spare started for the next disc ends
     assert disc_runs(count=True) == before + 1
     assert library_files(boz_home) == EPISODES_24[:4]
     [disc] = boz_json("discs")

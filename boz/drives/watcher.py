@@ -3,10 +3,12 @@
 The watcher registers the host and its drives with a heartbeat, debounces the several
 events one insert produces, ignores blank, data and audio discs, and starts exactly one
 ``boz rip dev:<device>`` per insert — the same code path as a rip typed by hand — with
-at most one rip per drive at a time. The drive is free again when the run says its last
-rip ended (the drive's row turns ``ripped`` or ``idle``), while that run's titles may
-still be transcoding. It schedules nothing else: where the work then runs is Prefect's
-business, and Prefect's drive limit is what keeps two reads off one drive.
+at most one rip per drive at a time (handed to a ``boz rip -`` started ahead, so the
+drive does not sit idle while a new process imports Prefect). The drive is free again
+when the run says its last rip ended (the drive's row turns ``ripped`` or ``idle``),
+while that run's titles may still be transcoding. It schedules nothing else: where the
+work then runs is Prefect's business, and Prefect's drive limit is what keeps two reads
+off one drive.
 """
 
 from __future__ import annotations
@@ -36,23 +38,68 @@ class _Rip:
 
 
 Launch = Callable[[str, Path], subprocess.Popen[bytes]]
+"""Start the rip of a source (``dev:/dev/sr0``), its output in the given log file."""
 
 
-def launch_rip(settings: Settings) -> Launch:
-    """Start ``boz rip dev:<device>`` in its own process, its output in a log file."""
+@dataclass
+class _Spare:
+    process: subprocess.Popen[bytes]
+    log_path: Path
 
-    def launch(device: str, log_path: Path) -> subprocess.Popen[bytes]:
+
+class SpareLauncher:
+    """Start ``boz rip`` processes with one kept ready ahead of the next disc.
+
+    A new ``boz rip`` spends seconds importing Prefect and the flows, and checking the
+    database, before it reads the disc: seconds the drive sits idle between the discs of
+    a box set. A spare (``boz rip -``) has done all that and waits for its source on
+    stdin; handing it the disc is one line, and the next spare starts while this disc
+    rips. A spare whose stdin closes (the watcher stopped or died) ends doing nothing.
+    """
+
+    def __init__(self, settings: Settings, extra: tuple[str, ...] = ()) -> None:
         # --verbose: the rip's log file keeps its run's log lines, as the run has them.
-        args = [sys.executable, "-m", "boz", "--verbose", "rip", f"dev:{device}"]
+        self.args = [sys.executable, "-m", "boz", "--verbose", "rip", "-", *extra]
         if settings.watch_auto_approve is not AutoApprove.off:
-            args += ["--auto", settings.watch_auto_approve.value]
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_path, "ab") as out:
-            return subprocess.Popen(
-                args, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True
-            )
+            self.args += ["--auto", settings.watch_auto_approve.value]
+        self.logs = settings.home / "logs"
+        self.ready: _Spare | None = None
 
-    return launch
+    def prime(self) -> None:
+        """Have a spare ready (started now if there is none, or it died)."""
+        if self.ready is not None and self.ready.process.poll() is None:
+            return
+        self.logs.mkdir(parents=True, exist_ok=True)
+        log_path = self.logs / f"rip-spare-{time.time_ns()}.log"
+        with open(log_path, "ab") as out:
+            process = subprocess.Popen(self.args, stdin=subprocess.PIPE, stdout=out, stderr=out,
+                                       start_new_session=True)  # fmt: skip
+        self.ready = _Spare(process, log_path)
+
+    def __call__(self, source: str, log_path: Path) -> subprocess.Popen[bytes]:
+        self.prime()
+        spare, self.ready = self.ready, None
+        assert spare is not None and spare.process.stdin is not None
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        spare.log_path.rename(log_path)  # the spare keeps writing to the same file
+        spare.process.stdin.write(f"{source}\n".encode())
+        spare.process.stdin.close()
+        self.prime()
+        return spare.process
+
+    def close(self) -> None:
+        """End the spare: its stdin closes, it exits without ripping."""
+        spare, self.ready = self.ready, None
+        if spare is None:
+            return
+        assert spare.process.stdin is not None
+        spare.process.stdin.close()
+        try:
+            spare.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            spare.process.kill()
+            spare.process.wait()
+        spare.log_path.unlink(missing_ok=True)
 
 
 class Watcher:
@@ -67,7 +114,7 @@ class Watcher:
         self.db = db
         self.settings = settings
         self.host = host
-        self.launch = launch or launch_rip(settings)
+        self.launch = launch or SpareLauncher(settings)
         self.active: dict[str, _Rip] = {}
         self.finishing: list[_Rip] = []  # the drive is free; their transcodes go on
         self.last_insert: dict[str, float] = {}
@@ -79,6 +126,8 @@ class Watcher:
                 store.register_drive(s, self.host_id, device, name)
 
     def run(self, events: Iterable[MediaEvent | None], *, until: Callable[[], bool]) -> None:
+        if isinstance(self.launch, SpareLauncher):
+            self.launch.prime()  # in this environment (PREFECT_API_URL), before the first disc
         for event in events:
             if event is not None:
                 self.handle(event)
@@ -110,7 +159,10 @@ class Watcher:
                 store.heartbeat(s, self.host, ["rip"])
 
     def stop(self) -> None:
-        """A clean stop says so at once, rather than after BOZ_HOST_OFFLINE_SECONDS."""
+        """A clean stop says so at once, rather than after BOZ_HOST_OFFLINE_SECONDS; the
+        spare ends too."""
+        if isinstance(self.launch, SpareLauncher):
+            self.launch.close()
         with self.db.session() as s:
             store.mark_offline(s, self.host)
 
@@ -131,7 +183,7 @@ class Watcher:
             return  # the same insert, seen again
         stamp = time.strftime("%Y%m%d-%H%M%S")
         log_path = self.settings.home / "logs" / f"rip-{Path(device).name}-{stamp}.log"
-        self.active[device] = _Rip(device, self.launch(device, log_path), log_path)
+        self.active[device] = _Rip(device, self.launch(f"dev:{device}", log_path), log_path)
         self.started.append(device)
         self._set_drive(device, "ripping")
         log.info("%s: disc %s inserted; ripping (log %s)", device, event.label or "", log_path)
