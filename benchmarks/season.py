@@ -1,8 +1,9 @@
 """What pipelining buys on a TV season: rips and transcodes in sequence, then overlapped.
 
 A season of discs (4 discs of 3 episode titles by default) goes through ``boz rip disc:0
---yes``, one new process per disc, twice in one run on one machine, each time on a fresh
-BOZ_HOME (SQLite) against one local Prefect server:
+--yes``, one process per disc handed its disc as ``boz watch`` does (a ``boz rip -``
+started ahead, so its start-up is not the drive's idle time), twice in one run on one
+machine, each time on a fresh BOZ_HOME (SQLite) against one local Prefect server:
 
 - (a) in sequence, ``BOZ_TRANSCODE_SLOTS=0``: each title is ripped, transcoded and filed
   before the next rip, and the next disc goes in when its process has ended;
@@ -78,6 +79,7 @@ MIN_TITLE_SECONDS = 600  # the real default: the titles declare 41-43 min, whate
 MINLENGTH = 120
 PROBE_SCALE = 80.0  # a half-minute file: long enough to time an encode
 POLL_S = 0.2
+SPARE_READY_S = 10.0
 
 
 def _free_port() -> int:
@@ -324,9 +326,23 @@ def _rips_done(database: Path) -> int:
     return int(row[0])
 
 
+def _spare(env: dict[str, str], capture: Path, log: Path) -> subprocess.Popen[bytes]:
+    """A ``boz rip -`` started ahead of its disc, as ``boz watch`` keeps one: it imports
+    and checks the database, then waits for the source on stdin. The fake drive replays
+    the disc named in its environment, so each spare is started for the disc that comes
+    next (a real drive reports whatever disc is in it)."""
+    with open(log, "wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "boz", "rip", "-", "--yes"], cwd=ROOT,
+            env=env | {"FAKE_MAKEMKV_CAPTURE": str(capture)}, stdin=subprocess.PIPE,
+            stdout=out, stderr=out,
+        )  # fmt: skip
+
+
 def season(name: str, home: Path, env: dict[str, str], captures: list[Path], slots: int,
            titles: int, next_when_drive_free: bool) -> Run:  # fmt: skip
-    """Rip the season disc by disc, each in its own ``boz rip`` as an operator would."""
+    """Rip the season disc by disc, each in its own ``boz rip`` as ``boz watch`` runs it:
+    handed to a spare started ahead."""
     home.mkdir(parents=True)
     env = env | {
         "BOZ_HOME": str(home),
@@ -335,16 +351,18 @@ def season(name: str, home: Path, env: dict[str, str], captures: list[Path], slo
         "FAKE_MAKEMKV_STATE": str(home / "fake"),
     }
     discs: list[DiscProcess] = []
+    spare = _spare(env, captures[0], home / "disc-1.log")
+    time.sleep(SPARE_READY_S)  # the watcher starts its spare long before the first disc
     began = time.time()
-    for n, capture in enumerate(captures, start=1):
+    for n in range(1, len(captures) + 1):
         log = home / f"disc-{n}.log"
-        with open(log, "wb") as out:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "boz", "rip", "disc:0", "--yes"], cwd=ROOT,
-                env=env | {"FAKE_MAKEMKV_CAPTURE": str(capture)}, stdin=subprocess.DEVNULL,
-                stdout=out, stderr=out,
-            )  # fmt: skip
+        proc = spare
+        assert proc.stdin is not None
+        proc.stdin.write(b"disc:0\n")
+        proc.stdin.close()
         discs.append(DiscProcess(proc, log, time.time()))
+        if n < len(captures):
+            spare = _spare(env, captures[n], home / f"disc-{n + 1}.log")
         while True:
             _reap(discs)
             if n == len(captures):
@@ -415,7 +433,7 @@ def where_time_goes(run: Run) -> list[str]:
     next_rip = [b.started - filed[a.key] for a, b in itertools.pairwise(rips) if a.disc == b.disc]
     span = max(j.finished for j in run.jobs) - min(j.started for j in run.jobs)
     lines = [
-        f"  process start to disc detected           : {_mean(detect)}",
+        f"  disc handed over to disc detected        : {_mean(detect)}",
         f"  detected to its first rip (preview, ok)  : {_mean(to_rip)}",
         f"  last job of a disc to its process' exit  : {_mean(exits)}",
         f"  drive idle between rips of a disc        : {idle_in:6.2f} s in all",
