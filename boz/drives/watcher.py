@@ -82,8 +82,11 @@ class SpareLauncher:
         assert spare is not None and spare.process.stdin is not None
         log_path.parent.mkdir(parents=True, exist_ok=True)
         spare.log_path.rename(log_path)  # the spare keeps writing to the same file
-        spare.process.stdin.write(f"{source}\n".encode())
-        spare.process.stdin.close()
+        try:
+            spare.process.stdin.write(f"{source}\n".encode())
+            spare.process.stdin.close()
+        except BrokenPipeError:
+            pass  # it ended before the disc came: its log says why, and the rip is failed
         self.prime()
         return spare.process
 
