@@ -159,3 +159,21 @@ def test_a_spare_started_ahead_rips_the_disc_it_is_handed(disc_factory, boz_home
     assert spare.process.returncode == 0 and launch.ready is None
     assert not spare.log_path.exists()
     assert [p.name for p in (boz_home / "logs").iterdir()] == ["rip-sr0.log"]
+
+
+def test_a_spare_that_died_fails_its_rip_with_its_own_log(
+    boz_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from boz.drives.watcher import SpareLauncher
+
+    launch = SpareLauncher(Settings())
+    monkeypatch.setenv("BOZ_MIN_TITLE_SECONDS", "soon")  # the spares' settings are broken
+    launch.prime()
+    assert launch.ready is not None and launch.ready.process.wait(timeout=60) == 1
+    log = boz_home / "logs" / "rip-sr0.log"
+    rip = launch("dev:/dev/sr0", log)
+    try:
+        assert rip.wait(timeout=60) == 1
+        assert log.read_text().startswith("boz: BOZ_MIN_TITLE_SECONDS")
+    finally:
+        launch.close()
