@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -82,6 +83,26 @@ class Worker:
             self.proc = None
 
 
+def gated_ffmpeg(folder: Path, gate: Path) -> Path:
+    """The real ffmpeg, whose transcodes (the command writing ``*transcoded*.part``) start
+    only while ``gate`` exists: a transcode can be caught running, however fast the
+    machine, and released when the test says so. Other commands (version, encoder trials)
+    run at once."""
+    real = shutil.which("ffmpeg")
+    assert real is not None
+    wrapper = folder / "ffmpeg-gated"
+    wrapper.write_text(
+        f"#!{sys.executable} -I\n"
+        "import os\nimport sys\nimport time\n\n"
+        "if 'transcoded' in sys.argv[-1]:\n"
+        f"    while not os.path.exists({str(gate)!r}):\n"
+        "        time.sleep(0.1)\n"
+        f"os.execv({real!r}, [{real!r}, *sys.argv[1:]])\n"
+    )
+    wrapper.chmod(0o755)
+    return wrapper
+
+
 @pytest.fixture
 def cluster(boz_home: Path, tmp_path: Path) -> Iterator[tuple[Host, Worker, Path]]:
     checkout = clean_checkout(tmp_path / "checkout")
@@ -96,7 +117,10 @@ def cluster(boz_home: Path, tmp_path: Path) -> Iterator[tuple[Host, Worker, Path
     state = tmp_path / "fake-state"
     drive = Host("drive-a", boz_home, state, BOZ_TRANSCODE_DEPLOYMENT=TRANSCODE,
                  FAKE_MAKEMKV_PROGRESS_DELAY="0.4")  # about 4 s a title, like a drive  # fmt: skip
-    transcoder = Host("xcode-b", boz_home, state, BOZ_X264_PRESET="veryslow")
+    gate = tmp_path / "ffmpeg-may-run"
+    gate.touch()
+    transcoder = Host("xcode-b", boz_home, state, BOZ_X264_PRESET="veryslow",
+                      BOZ_FFMPEG=str(gated_ffmpeg(tmp_path, gate)))  # fmt: skip
     worker = Worker(transcoder.env, tmp_path, tmp_path / "worker.log")
     worker.start()
     try:
@@ -135,11 +159,16 @@ def test_rips_on_the_drive_host_transcodes_on_the_transcode_host(
     from conftest import restart_prefect_server
     from prefect.flow_runs import resume_flow_run
 
-    drive, worker, _ = cluster
+    drive, worker, state = cluster
     lease = float(drive.env["BOZ_JOB_LEASE_SECONDS"])
+    gate = state.parent / "ffmpeg-may-run"
 
-    # Disc 1, approved through the API while its run waits.
+    # Disc 1, approved through the API while its run waits; its drive slow enough that a
+    # busy transcode host starts (a new process per flow run) while titles still rip.
+    pace = drive.env["FAKE_MAKEMKV_PROGRESS_DELAY"]
+    drive.env["FAKE_MAKEMKV_PROGRESS_DELAY"] = "0.8"
     rip = drive.start("rip", "disc:0", capture=SEASON_24 / "disc01.txt")
+    drive.env["FAKE_MAKEMKV_PROGRESS_DELAY"] = pace
     try:
         waiting = _wait("awaiting approval", lambda: [
             d for d in boz_json("discs") if d["status"] == "awaiting_approval"
@@ -157,7 +186,9 @@ def test_rips_on_the_drive_host_transcodes_on_the_transcode_host(
     _wait("disc 1 done", lambda: _disc_status(waiting["id"]) == "done", log=worker.log)
 
     restart_prefect_server()  # the catalog's counters do not live in Prefect
-    # Disc 2: the transcode host is killed mid-transcode, then started again.
+    # Disc 2: the transcode host is killed mid-transcode (held there by the gate), then
+    # started again.
+    gate.unlink()
     drive.boz("rip", "disc:0", "--yes", capture=SEASON_24 / "disc02.txt")
     running = _wait("a transcode running on disc 2", lambda: [
         j for j in _jobs() if j["disc_id"] == 2 and j["kind"] == "transcode"
@@ -166,6 +197,7 @@ def test_rips_on_the_drive_host_transcodes_on_the_transcode_host(
     worker.kill()
     assert _disc_status(2) == "transcoding"
     time.sleep(lease + 1)  # another host's claim counts until its lease lapses
+    gate.touch()
     worker.start()
     # The drive host's rerun hands over what nobody holds any more; nothing is ripped again.
     drive.boz("rip", "disc:0", "--yes", capture=SEASON_24 / "disc02.txt")
@@ -193,10 +225,11 @@ def test_rips_on_the_drive_host_transcodes_on_the_transcode_host(
     killed = next(j for j in jobs if j["id"] == running[0]["id"])
     assert killed["attempts"] == 2  # taken over once its holder was gone
     assert len({(j["title_index"], j["disc_id"], j["kind"]) for j in jobs}) == len(jobs)
-    for disc in (1, 2):  # the next title was ripping while an earlier one transcoded
-        rips = [j for j in jobs if j["disc_id"] == disc and j["kind"] == "rip"]
-        transcodes = [j for j in jobs if j["disc_id"] == disc and j["kind"] == "transcode"]
-        assert min(t["started"] for t in transcodes) < max(r["finished"] for r in rips)
+    # The next title was ripping while an earlier one transcoded (disc 1: disc 2's
+    # transcodes were held at the gate and started again after the kill).
+    rips = [j for j in jobs if j["disc_id"] == 1 and j["kind"] == "rip"]
+    transcodes = [j for j in jobs if j["disc_id"] == 1 and j["kind"] == "transcode"]
+    assert min(t["started"] for t in transcodes) < max(r["finished"] for r in rips)
 
     hosts = {h["name"]: h for h in boz_json("hosts")}
     assert hosts["xcode-b"]["status"] == "online" and "transcode" in hosts["xcode-b"]["roles"]
