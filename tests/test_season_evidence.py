@@ -13,7 +13,7 @@ from boz.db import store
 from boz.db.engine import Database
 from boz.metadata.guide import SeasonGuide
 from boz.metadata.tvdb import EpisodeInfo
-from boz.models import Confidence, RipRequest, Stream, Title, TitleRole
+from boz.models import RipRequest, Stream, Title, TitleRole
 from boz.pipeline import preview
 from boz.pipeline.classify import classify_tv
 
@@ -83,11 +83,14 @@ def test_an_odd_first_disc_does_not_spoil_the_season(db: Database) -> None:
 
 
 def test_thetvdb_wins_over_one_earlier_disc(db: Database) -> None:
-    _propose(db, _disc(db, "D1", [58.0, 57.5, 20.0]))  # a disc of two specials, taken as episodes
-    guide = Guide([45] * 12)
-    two = _propose(db, _disc(db, "D2", [45.0, 44.5, 45.2, 44.8, 12.0]), guide)
-    assert _episodes(two) == [[3], [4], [5], [6]]
-    assert "episode length from TheTVDB" in two.reasons or two.confidence is Confidence.strong
+    """Disc 1 held three hour-long specials, taken as episodes; disc 2's three 45-minute
+    episodes do not outweigh them (three against three), but TheTVDB's runtimes do."""
+    _propose(db, _disc(db, "D1", [58.0, 57.5, 56.8, 20.0]))
+    alone = _propose(db, _disc(db, "D2a", [45.0, 44.5, 45.2, 12.0]))
+    assert _episodes(alone) == []  # one disc's history, nothing to overrule it
+    two = _propose(db, _disc(db, "D2", [45.0, 44.5, 45.2, 12.0]), Guide([45] * 12))
+    assert _episodes(two) == [[4], [5], [6]]
+    assert "episode length from TheTVDB" in two.reasons
 
 
 def test_a_last_disc_of_extras_is_known_by_its_subtitles_or_by_a_complete_season(
