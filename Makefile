@@ -62,8 +62,11 @@ demo: install
 	echo; echo "Prefect UI (the run is there): $${url%/api}"; \
 	echo "Next: $(BIN)/boz discs | jobs | seasons | disc 1 (same settings, same server)"
 
+# Four workers on any machine: most tests wait on servers and subprocesses, not the CPU.
+# Each worker has its own Prefect and PostgreSQL servers.
+TEST_WORKERS ?= 4
 test: install test-deps
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -44,6 +44,12 @@ def pytest_configure(config: pytest.Config) -> None:
             del os.environ[name]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first: the parallel workers (`make test`) take tests in this order, and
+    a long test started last would run on alone after the rest."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     from boz.deployments.local_server import stop
 
@@ -87,6 +93,7 @@ def boz_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("BOZ_X264_PRESET", "ultrafast")
     monkeypatch.setenv("BOZ_APPROVAL_POLL_SECONDS", "1")
     monkeypatch.setenv("BOZ_STALL_SECONDS", "30")
+    monkeypatch.setenv("COLUMNS", "200")  # whatever width the caller's terminal (or a test) left
     return home
 
 

@@ -54,6 +54,7 @@ def _logged(run_id: str, text: str, timeout: float = 30) -> None:
     raise AssertionError(f"{text!r} is not in run {run_id}'s log after {timeout} s: {seen}")
 
 
+@pytest.mark.slow
 def test_a_refused_answer_is_one_line_and_the_run_keeps_waiting(
     disc_factory, boz_home: Path
 ) -> None:
@@ -114,6 +115,7 @@ def test_a_rejected_disc_ends_its_run_cancelled(disc_factory, boz_home: Path) ->
     assert library_files(boz_home) == []
 
 
+@pytest.mark.slow
 def test_nothing_selected_is_never_done(
     disc_factory, boz_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

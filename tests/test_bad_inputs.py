@@ -3,7 +3,7 @@ disc waiting for approval and a finished one. Every case exits 1 with exactly on
 stderr that names the input and says what to do, and leaves the library, staging and the
 database as they were.
 
-The cases run a few at a time (each is a ``boz`` process, most of it Python start-up);
+Each case is one ``boz`` process in its own copy of a home seeded once per test process;
 ``PREFECT_API_URL`` points nowhere, so a case that reached a run would fail on that line
 instead of its own.
 """
@@ -15,7 +15,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,7 +190,7 @@ def _state(home: Path) -> dict[str, str]:
     return seen
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def seeded(tmp_path_factory: pytest.TempPathFactory, disc_factory) -> tuple[Path, Path]:
     """A home with disc 1 waiting for approval (E04-E06 of Other Show season 1 held by
     nobody; E01-E03 held by disc 3) and disc 2 done, plus files the cases point at."""
@@ -219,29 +218,23 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, disc_factory) -> tuple[Path
     return home, files
 
 
-@pytest.fixture(scope="module")
-def outcomes(seeded: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """Each case run once in its own copy of the seeded home, three at a time."""
-    home, files = seeded
-    base = tmp_path_factory.mktemp("cases")
-
-    def run(case: Case) -> tuple[subprocess.CompletedProcess[str], Path, dict, dict]:
-        own = base / case.name.replace(" ", "-") / "home"
-        shutil.copytree(home, own)
-        if case.config is not None:
-            (own / "config.toml").write_text(case.config)
-        env = {**os.environ, "BOZ_HOME": str(own), "BOZ_MIN_TITLE_SECONDS": "2",
-               "PREFECT_API_URL": DEAD_API}  # fmt: skip
-        env.update({k: _fill(v, own, files) for k, v in case.env.items()})
-        before = _state(own)
-        done = subprocess.run(
-            [*BOZ, *(_fill(a, own, files) for a in case.args)],
-            env=env, capture_output=True, text=True, timeout=300, check=False,
-        )  # fmt: skip
-        return done, own, before, _state(own)
-
-    with ThreadPoolExecutor(3) as pool:
-        return dict(zip([c.name for c in CASES], pool.map(run, CASES), strict=True))
+def _run(
+    case: Case, home: Path, files: Path, base: Path
+) -> tuple[subprocess.CompletedProcess[str], Path, dict, dict]:
+    """The case run once in its own copy of the seeded home."""
+    own = base / "home"
+    shutil.copytree(home, own)
+    if case.config is not None:
+        (own / "config.toml").write_text(case.config)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOZ_")}  # config.toml rules
+    env |= {"BOZ_HOME": str(own), "BOZ_MIN_TITLE_SECONDS": "2", "PREFECT_API_URL": DEAD_API}
+    env.update({k: _fill(v, own, files) for k, v in case.env.items()})
+    before = _state(own)
+    done = subprocess.run(
+        [*BOZ, *(_fill(a, own, files) for a in case.args)],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    return done, own, before, _state(own)
 
 
 def test_the_table_holds_at_least_forty_bad_inputs() -> None:
@@ -251,8 +244,8 @@ def test_the_table_holds_at_least_forty_bad_inputs() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_a_bad_input_is_one_line_and_changes_nothing(
-    case: Case, outcomes: dict, seeded: tuple[Path, Path]
+    case: Case, seeded: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    done, home, before, after = outcomes[case.name]
+    done, home, before, after = _run(case, *seeded, tmp_path)
     assert (done.returncode, done.stderr) == (1, f"boz: {_fill(case.line, home, seeded[1])}\n")
     assert after == before

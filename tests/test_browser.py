@@ -111,6 +111,7 @@ def _approve_in_the_ui(ui: str, flow_run_id: str, screenshot: Path) -> None:
             browser.close()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (make test-deps)")
 def test_an_edited_approval_form_in_the_prefect_ui_resumes_the_run(
     disc_factory, boz_home: Path, tmp_path: Path

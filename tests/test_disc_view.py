@@ -10,6 +10,7 @@ import pytest
 from helpers import run_boz
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("prefect_api")
 def test_a_ripped_disc_shows_its_titles_jobs_and_runs(disc_factory, boz_home: Path) -> None:
     run_boz("rip", str(disc_factory("SAMPLE_SHOW_S1_D1")), "--yes")

@@ -64,6 +64,7 @@ def runs_of(result) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
     return str(parent.id), children
 
 
+@pytest.mark.slow
 def test_disc_two_continues_after_a_restart_and_a_rerun_changes_nothing(
     disc_factory, boz_home: Path
 ) -> None:
@@ -104,6 +105,7 @@ def test_a_movie_folder_lands_under_movies(copy_disc, boz_home: Path) -> None:
     assert library_files(boz_home) == ["Movies/Sample Movie (2008)/Sample Movie (2008).mkv"]
 
 
+@pytest.mark.slow
 def test_approval_and_rejection_from_another_process(disc_factory, boz_home: Path) -> None:
     disc1 = disc_factory("SAMPLE_SHOW_S1_D1")
     rip = start_rip(str(disc1))
@@ -191,6 +193,7 @@ def test_a_tool_failure_is_retried_and_a_collision_is_skipped(
     assert boz_json("discs")[0]["status"] == "done"
 
 
+@pytest.mark.slow
 def test_approval_after_the_pause_timed_out_rips_from_the_stored_preview(
     disc_factory, boz_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -241,6 +244,7 @@ def test_with_no_prefect_api_url_boz_starts_the_local_server(
     assert not healthy(f"http://127.0.0.1:{port}/api")
 
 
+@pytest.mark.slow
 def test_one_machine_transcodes_a_title_while_the_next_one_rips(
     boz_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -300,6 +304,7 @@ def test_a_second_rip_of_a_waiting_disc_and_approval_after_its_run_was_killed(
     assert {j["attempts"] for j in boz_json("jobs")} == {1}
 
 
+@pytest.mark.slow
 def test_boz_rip_killed_mid_rip_then_run_again_finishes_the_disc_once(
     boz_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

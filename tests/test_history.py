@@ -24,10 +24,7 @@ def _age_everything(home: Path, days: int) -> None:
         db.execute("UPDATE jobs SET finished_at = datetime('now', ?)", (f"-{days} days",))
 
 
-def test_jobs_seasons_and_discs_views(
-    disc_factory, copy_disc, boz_home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("COLUMNS", "200")  # the test process says 80; a pipe defaults to 200
+def test_jobs_seasons_and_discs_views(disc_factory, copy_disc, boz_home: Path) -> None:
     run_boz("rip", str(disc_factory("SAMPLE_SHOW_S1_D1")), "--yes")
     run_boz("rip", str(copy_disc("SAMPLE_MOVIE_2008", episodes=1, extras=0)), "--yes")
 

@@ -169,6 +169,7 @@ def test_fingerprints_tell_same_label_discs_apart(fake: Fake, tmp_path: Path) ->
     assert open_source("dev:/dev/sr0", settings).fingerprint() == first[1]
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("prefect_api")
 def test_a_season_from_the_drive_with_a_read_error_that_retries(fake: Fake, boz_home: Path) -> None:
     fake.disc(SEASON_24 / "disc01.txt")
