@@ -119,7 +119,9 @@ def cluster(boz_home: Path, tmp_path: Path) -> Iterator[tuple[Host, Worker, Path
                  FAKE_MAKEMKV_PROGRESS_DELAY="0.4")  # about 4 s a title, like a drive  # fmt: skip
     gate = tmp_path / "ffmpeg-may-run"
     gate.touch()
-    transcoder = Host("xcode-b", boz_home, state, BOZ_X264_PRESET="veryslow",
+    # A gated ffmpeg is silent for as long as the rest of a disc takes to rip; on a busy
+    # machine that is more than the stall limit, which would fail and retry it.
+    transcoder = Host("xcode-b", boz_home, state, BOZ_STALL_SECONDS="600",
                       BOZ_FFMPEG=str(gated_ffmpeg(tmp_path, gate)))  # fmt: skip
     worker = Worker(transcoder.env, tmp_path, tmp_path / "worker.log")
     worker.start()
@@ -224,7 +226,7 @@ def test_rips_on_the_drive_host_transcodes_on_the_transcode_host(
     assert all(j["status"] == "done" for j in jobs)
     assert all(j["attempts"] == 1 for j in jobs if j["kind"] == "rip")  # no title ripped twice
     killed = next(j for j in jobs if j["id"] == running[0]["id"])
-    assert killed["attempts"] == 2, (killed, worker.log.read_text()[-4000:])  # taken over once
+    assert killed["attempts"] == 2  # taken over once its holder was gone
     assert len({(j["title_index"], j["disc_id"], j["kind"]) for j in jobs}) == len(jobs)
     # The next title was ripping while an earlier one transcoded (disc 1: disc 2's
     # transcodes were held at the gate and started again after the kill).
