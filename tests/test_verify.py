@@ -6,6 +6,7 @@ short file: only the duration its packets span, against what the disc declared, 
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import os
@@ -18,7 +19,7 @@ import pytest
 
 from boz.db import store
 from boz.db.engine import Database, open_database
-from boz.errors import NoSpace, OutputInvalid, SourceDamaged
+from boz.errors import NoSpace, OutputInvalid, SourceDamaged, ToolFailed
 from boz.media.probe import probe
 from boz.media.sample import make_title
 from boz.media.verify import (
@@ -231,3 +232,37 @@ def test_a_full_staging_disk_is_no_space_and_never_retried(
     with db.session() as s:
         [job] = store.list_jobs(s, disc_id)
     assert job.status is JobStatus.failed  # retries were left, yet it failed for good
+
+
+def test_a_folder_rip_is_checked_against_what_ffmpeg_read_without_a_pass_of_its_own(
+    whole: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "DISC"
+    folder.mkdir()
+    _copy(whole, folder)
+    source = FolderSource(folder, Settings())
+    title = source.read_titles()[0]
+    target = tmp_path / "rip.mkv"
+    expected = source.rip(title, target, on_progress=None)
+    counted = probe(whole, count_packets=True)
+    # ffmpeg's own report gives the source's counts: the same as a count of its own
+    assert expected.packets("video") == counted.packets("video")
+    kinds = [(s.index, s.kind) for s in counted.streams]
+    assert ([(s.index, s.kind) for s in expected.streams], expected.chapters) == (
+        kinds,
+        counted.chapters,
+    )
+    info = verify_source(target, declared_duration_s=title.duration_s, ffprobe="ffprobe",
+                         title_label="t", expected=expected)  # fmt: skip
+    assert info.packets("video") == counted.packets("video")
+    # a written file that lost packets the copy muxed is no rip
+    short = dataclasses.replace(expected, streams=tuple(
+        dataclasses.replace(s, packets=s.packets + 1) if s.packets else s
+        for s in expected.streams
+    ))  # fmt: skip
+    with pytest.raises(OutputInvalid, match=r"^rip.mkv failed verification: video packets"):
+        verify_source(target, declared_duration_s=title.duration_s, ffprobe="ffprobe",
+                      title_label="t", expected=short)  # fmt: skip
+    # the counting log is chatty; a failure still gives ffmpeg's error line
+    with pytest.raises(ToolFailed, match=r"^ffmpeg failed: .*/missing/rip.mkv: No such file"):
+        source.rip(title, tmp_path / "missing" / "rip.mkv", on_progress=None)

@@ -7,7 +7,9 @@ few seconds while ffmpeg works), which is what the stall detector watches.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from boz.errors import NoSpace, ToolFailed
 from boz.media.probe import tool_missing
@@ -15,6 +17,32 @@ from boz.process import run_lines
 
 ProgressCallback = Callable[[float], None]
 GLOBAL_ARGS = ("-hide_banner", "-nostdin", "-nostats", "-y", "-progress", "pipe:1")
+# ffmpeg's closing report at -v verbose: "  Output stream #0:1 (audio): 25841 packets muxed"
+_REPORT = re.compile(r"^\s*(Input|Output) stream #\d+:(\d+) \((\w+)\): (\d+) packets (read|muxed)")
+# A line at -v level+verbose: "[matroska @ 0x55…] [error] message", the context optional.
+_TAGGED = re.compile(r"^(\[[^\]]* @ 0x[0-9a-f]+\] )?\[(\w+)\] (.*)$")
+_ERRORS = frozenset(["error", "fatal", "panic"])
+
+
+@dataclass
+class PacketReport:
+    """ffmpeg's own count of the packets it read and muxed, by stream kind, and of each
+    output stream's packets: a stream copy is checked against these instead of counting
+    the source in a pass of its own."""
+
+    read: dict[str, int] = field(default_factory=dict)
+    muxed: dict[str, int] = field(default_factory=dict)
+    muxed_by_stream: dict[int, int] = field(default_factory=dict)
+
+    def add(self, line: str) -> None:
+        found = _REPORT.match(line)
+        if found is None:
+            return
+        side, index, kind, count, _ = found.groups()
+        totals = self.read if side == "Input" else self.muxed
+        totals[kind] = totals.get(kind, 0) + int(count)
+        if side == "Output":
+            self.muxed_by_stream[int(index)] = int(count)
 
 
 def run_ffmpeg(
@@ -24,8 +52,10 @@ def run_ffmpeg(
     expected_duration_s: float | None = None,
     expected_frames: int | None = None,
     on_progress: ProgressCallback | None = None,
-) -> None:
+    count_packets: bool = False,
+) -> PacketReport:
     """Run ``args`` (``args[0]`` is the ffmpeg executable); raise on failure or stall.
+    ``count_packets``: return ffmpeg's closing packet report (empty otherwise).
 
     ``on_progress`` gets rising fractions, and 1.0 once ffmpeg has succeeded. They count
     frames written against ``expected_frames`` when the caller knows it (the source's video
@@ -51,14 +81,33 @@ def run_ffmpeg(
             report(min(1.0, int(value) / 1_000_000 / expected_duration_s))
 
     done = run_lines(
-        [args[0], *GLOBAL_ARGS, "-v", "error", *args[1:]],
+        [args[0], *GLOBAL_ARGS, "-v", "level+verbose" if count_packets else "error", *args[1:]],
         on_line=on_line,
         stall_seconds=stall_seconds,
         missing=tool_missing("ffmpeg", "BOZ_FFMPEG"),
     )
+    packets = PacketReport()
+    errors = _errors(done.stderr, packets) if count_packets else done.stderr.splitlines()
     if done.returncode != 0:
-        last = done.stderr.splitlines()[-1] if done.stderr else f"exit status {done.returncode}"
+        last = errors[-1] if errors else f"exit status {done.returncode}"
         if "No space left on device" in done.stderr:
             raise NoSpace(f"ffmpeg ran out of disk space: {last}")
         raise ToolFailed(f"ffmpeg failed: {last}")
     report(1.0)
+    return packets
+
+
+def _errors(stderr: str, packets: PacketReport) -> list[str]:
+    """The error lines of a level-tagged log (the rest is chatter), its packet report
+    added to ``packets``."""
+    errors = []
+    for line in stderr.splitlines():
+        tagged = _TAGGED.match(line)
+        if tagged is None:
+            continue
+        context, level, message = tagged.groups()
+        if level in _ERRORS:
+            errors.append(f"{context or ''}{message}")
+        else:
+            packets.add(message)
+    return errors

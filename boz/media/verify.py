@@ -84,11 +84,14 @@ def verify_source(
     ffprobe: str,
     title_label: str,
     stall_seconds: float = PROBE_TIMEOUT_S,
+    expected: MediaInfo | None = None,
 ) -> MediaInfo:
     """The rip at ``path`` as it really is (its duration the one its video packets span, its
     first video stream's packets counted), or SourceDamaged naming ``title_label`` when it is
     shorter than ``declared_duration_s`` by more than ``allowed_shortfall`` or does not
     demux cleanly. ``declared_duration_s`` None: nothing was declared, only the demux counts.
+    ``expected``: what the rip must hold (its source's streams and chapters, its first video
+    stream's packets), when the source knows; a rip that differs is OutputInvalid.
     """
     try:
         header = probe(path, ffprobe=ffprobe)
@@ -119,7 +122,10 @@ def verify_source(
     streams = tuple(
         replace(s, packets=packets.count) if s.index == first_video else s for s in header.streams
     )
-    return replace(header, duration_s=real, streams=streams)
+    found = replace(header, duration_s=real, streams=streams)
+    if expected is not None:
+        _compare(path, expected, found)
+    return found
 
 
 class _StreamRecord(BaseModel):
@@ -198,24 +204,33 @@ def verify_output(
     counts default to the source's; a profile that keeps fewer languages passes its own.
     ``decode``: decode every video and audio frame too (any complaint fails)."""
     result = probe(output, ffprobe=ffprobe, count_packets=True)
+    counts = {"video": video_streams, "audio": audio_streams, "subtitle": subtitle_streams}
+    _compare(output, source, result, counts)
+    if decode and (problems := _decode_errors(output, ffmpeg=ffmpeg, stall_seconds=stall_seconds)):
+        raise OutputInvalid(f"{output.name} failed verification: {'; '.join(problems)}")
+    return result
+
+
+def _compare(
+    output: Path,
+    source: MediaInfo,
+    result: MediaInfo,
+    counts: Mapping[str, int | None] | None = None,
+) -> None:
+    """OutputInvalid unless ``result`` has ``source``'s streams of each kind (or ``counts``
+    of a kind, where a profile keeps fewer), chapters and video packets."""
+    counts = counts or {}
     expected = {
-        "video streams": (_given(video_streams, source.count("video")), result.count("video")),
-        "audio streams": (_given(audio_streams, source.count("audio")), result.count("audio")),
-        "subtitle streams": (
-            _given(subtitle_streams, source.count("subtitle")),
-            result.count("subtitle"),
-        ),
-        "chapters": (source.chapters, result.chapters),
-        "video packets": (source.packets("video"), result.packets("video")),
+        f"{kind} streams": (_given(counts.get(kind), source.count(kind)), result.count(kind))
+        for kind in ("video", "audio", "subtitle")
     }
+    expected["chapters"] = (source.chapters, result.chapters)
+    expected["video packets"] = (source.packets("video"), result.packets("video"))
     problems = [f"{what} {got} != {want}" for what, (want, got) in expected.items() if want != got]
     if result.warnings:
         problems.append(result.warnings.splitlines()[0])
-    if not problems and decode:
-        problems += _decode_errors(output, ffmpeg=ffmpeg, stall_seconds=stall_seconds)
     if problems:
         raise OutputInvalid(f"{output.name} failed verification: {'; '.join(problems)}")
-    return result
 
 
 def _given(count: int | None, default: int) -> int:

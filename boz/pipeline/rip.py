@@ -57,10 +57,11 @@ def rip_title(
 
         def read(part: Path) -> None:
             with drive_slot(source.spec):
-                source.rip(title, part, on_progress=on_progress)
+                copied = source.rip(title, part, on_progress=on_progress)
             info = verify_source(
                 part,
                 declared_duration_s=title.duration_s,
+                expected=copied,
                 ffprobe=settings.ffprobe,
                 title_label=f"title {title.index} ({title.name})",
                 stall_seconds=settings.stall_seconds,

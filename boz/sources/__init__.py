@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 from boz.errors import SourceNotFound
+from boz.media.probe import MediaInfo
 from boz.media.runner import ProgressCallback
 from boz.models import Title
 from boz.settings import Settings
@@ -29,7 +30,12 @@ class DiscSource(Protocol):
 
     def read_titles(self) -> list[Title]: ...
 
-    def rip(self, title: Title, target: Path, *, on_progress: ProgressCallback | None) -> None: ...
+    def rip(
+        self, title: Title, target: Path, *, on_progress: ProgressCallback | None
+    ) -> MediaInfo | None:
+        """Rip ``title`` to ``target``; returns what ``target`` must hold when the source
+        knows it (a stream copy of a file), for the rip's check to compare."""
+        ...
 
 
 def normalize_spec(spec: str) -> str:

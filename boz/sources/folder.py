@@ -8,14 +8,13 @@ staging, so the rest of the pipeline sees exactly what a disc rip gives it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from boz.errors import NoTitles, SourceNotFound
+from boz.errors import NoTitles, OutputInvalid, SourceNotFound
 from boz.media.commands import stream_copy_args
 from boz.media.probe import MediaInfo, probe
 from boz.media.runner import ProgressCallback, run_ffmpeg
-from boz.media.verify import verify_output
 from boz.models import Title
 from boz.settings import Settings
 from boz.sources.identity import fingerprint
@@ -92,19 +91,37 @@ class FolderSource:
         ffprobe = self.settings.ffprobe
         return [self._title(f, probe(f.path, ffprobe=ffprobe)) for f in self.files]
 
-    def rip(self, title: Title, target: Path, *, on_progress: ProgressCallback | None) -> None:
-        """Stream-copy the title's file to ``target`` and check it against the original."""
+    def rip(self, title: Title, target: Path, *, on_progress: ProgressCallback | None) -> MediaInfo:
+        """Stream-copy the title's file to ``target``; returns what ``target`` must hold.
+
+        ffmpeg's own report says what it read and muxed, so the source is not demuxed
+        in a pass of its own: every packet read must be muxed, and the rip's check
+        (verify_source) counts the written file's video packets against it."""
         source = self.files[title.index].path
-        # Counted first: the copy's progress is its frames against the source's.
-        expected = probe(source, ffprobe=self.settings.ffprobe, count_packets=True)
-        run_ffmpeg(
+        header = probe(source, ffprobe=self.settings.ffprobe)
+        report = run_ffmpeg(
             stream_copy_args(source, target, ffmpeg_path=self.settings.ffmpeg),
             stall_seconds=self.settings.stall_seconds,
             expected_duration_s=title.duration_s,
-            expected_frames=expected.packets("video"),
             on_progress=on_progress,
+            count_packets=True,
         )
-        verify_output(target, expected, ffprobe=self.settings.ffprobe)
+        lost = [
+            f"{kind} packets {report.muxed.get(kind, 0)} != {report.read.get(kind, 0)}"
+            for kind in ("video", "audio", "subtitle")
+            if report.muxed.get(kind, 0) != report.read.get(kind, 0)
+        ]
+        if lost or "video" not in report.muxed:
+            raise OutputInvalid(
+                f"{target.name} failed verification: {'; '.join(lost) or 'no video muxed'}"
+            )
+        # The copy maps video first, so output stream 0 is the source's first video stream.
+        first_video = next(s.index for s in header.streams if s.kind == "video")
+        streams = tuple(
+            replace(s, packets=report.muxed_by_stream.get(0)) if s.index == first_video else s
+            for s in header.streams
+        )
+        return replace(header, streams=streams)
 
     @staticmethod
     def _title(f: TitleFile, info: MediaInfo) -> Title:
