@@ -64,9 +64,11 @@ demo: install
 
 # Four workers on any machine: most tests wait on servers and subprocesses, not the CPU.
 # Each worker has its own Prefect and PostgreSQL servers.
+# Tests are handed out two at a time (xdist's first hand-out is a quarter of each worker's
+# share, which would give the slow tests, collected first, all to one worker).
 TEST_WORKERS ?= 4
 test: install test-deps
-	$(BIN)/pytest -q -n $(TEST_WORKERS)
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --maxschedchunk 2
 
 lint: install
 	$(BIN)/ruff check .

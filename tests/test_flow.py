@@ -162,17 +162,16 @@ def test_a_tool_failure_is_retried_and_a_collision_is_skipped(
     from boz.flows.disc_to_library import disc_to_library
     from boz.models import RipRequest
 
-    calls = tmp_path / "calls"
+    first = tmp_path / "first-call"
     flaky = tmp_path / "ffmpeg"
-    flaky.write_text(
+    flaky.write_text(  # the first call fails; calls at once (encoder trials) never race
         f"#!{sys.executable}\n"
-        "import os, pathlib, sys\n"
-        f"calls = pathlib.Path({str(calls)!r})\n"
-        "n = int(calls.read_text()) if calls.exists() else 0\n"
-        "calls.write_text(str(n + 1))\n"
-        "if n == 0:\n"
-        "    sys.exit('simulated read error')\n"
-        "os.execvp('ffmpeg', ['ffmpeg', *sys.argv[1:]])\n"
+        "import os, sys\n"
+        "try:\n"
+        f"    os.close(os.open({str(first)!r}, os.O_CREAT | os.O_EXCL))\n"
+        "except FileExistsError:\n"
+        "    os.execvp('ffmpeg', ['ffmpeg', *sys.argv[1:]])\n"
+        "sys.exit('simulated read error')\n"
     )
     flaky.chmod(0o755)
     monkeypatch.setenv("BOZ_FFMPEG", str(flaky))
