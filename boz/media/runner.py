@@ -19,8 +19,10 @@ ProgressCallback = Callable[[float], None]
 GLOBAL_ARGS = ("-hide_banner", "-nostdin", "-nostats", "-y", "-progress", "pipe:1")
 # ffmpeg's closing report at -v verbose: "  Output stream #0:1 (audio): 25841 packets muxed"
 _REPORT = re.compile(r"^\s*(Input|Output) stream #\d+:(\d+) \((\w+)\): (\d+) packets (read|muxed)")
+# The "[matroska @ 0x55…]" a log line may start with: which component spoke, at which address.
+LOG_CONTEXT = r"\[[^\]]* @ 0x[0-9a-f]+\]"
 # A line at -v level+verbose: "[matroska @ 0x55…] [error] message", the context optional.
-_TAGGED = re.compile(r"^(\[[^\]]* @ 0x[0-9a-f]+\] )?\[(\w+)\] (.*)$")
+_TAGGED = re.compile(rf"^({LOG_CONTEXT} )?\[(\w+)\] (.*)$")
 _ERRORS = frozenset(["error", "fatal", "panic"])
 
 

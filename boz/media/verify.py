@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from boz.errors import OutputInvalid, SourceDamaged, UnreadableMedia
 from boz.media.probe import PROBE_TIMEOUT_S, MediaInfo, StreamInfo, media_url, probe, tool_missing
-from boz.media.runner import GLOBAL_ARGS
+from boz.media.runner import GLOBAL_ARGS, LOG_CONTEXT
 from boz.process import run_lines
 
 # A rip may fall short of its declared duration by this much: MakeMKV declares whole
@@ -37,7 +37,7 @@ from boz.process import run_lines
 SHORTFALL_S = 2.0
 SHORTFALL_RATIO = 0.01
 
-_CONTEXT = re.compile(r"^\[[^\]]* @ 0x[0-9a-f]+\]\s*")
+_CONTEXT = re.compile(rf"^{LOG_CONTEXT}\s*")
 _AGAIN = "clean the disc (or replace the source file) and rip it again"
 
 
