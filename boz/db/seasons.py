@@ -23,7 +23,21 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from statistics import median
 
-from sqlalchemy import Row, Table, and_, delete, func, insert, select, update
+from sqlalchemy import (
+    Integer,
+    Row,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from boz.db.tables import DiscRow, EpisodeRow, SeasonRow, TitleRow, insert_or_skip
@@ -38,7 +52,11 @@ def _lock_disc_find_season(session: Session, disc_id: int, show: str, season: in
     """The season's id (its row created if new), with the disc's row locked until the
     transaction ends: one statement when the season exists.
 
-    FOR NO KEY UPDATE, so rows that only reference the disc are not held up.
+    FOR NO KEY UPDATE, so rows that only reference the disc are not held up. What the
+    disc holds is read by a statement of its own after this one: a statement that waited
+    for a lock sees the locked row as it is now but every joined row as it was when the
+    statement began (READ COMMITTED), so a join here would miss episodes that the
+    preview we waited for has just committed.
     """
     season_id = session.scalar(
         select(SEASONS.c.id)
@@ -126,32 +144,73 @@ def assign(
     if not title_ids:
         return {}
     if numbers is not None:
-        wanted = _take(session, season_id, list(numbers))
+        added = _insert(session, season_id, disc_id, slots, _take(session, season_id, numbers))
     elif first_episode is None:
-        wanted = _next_numbers(session, season_id, len(slots))
+        added = _append(session, season_id, disc_id, slots)
     else:
-        wanted = _take(session, season_id, list(range(first_episode, first_episode + len(slots))))
-    added = list(zip(slots, wanted, strict=True))
+        wanted = range(first_episode, first_episode + len(slots))
+        added = _insert(session, season_id, disc_id, slots, _take(session, season_id, wanted))
+    return _by_title(sorted(added, key=lambda pair: pair[1]))
+
+
+def _insert(
+    session: Session, season_id: int, disc_id: int, slots: list[int], numbers: list[int]
+) -> list[tuple[int, int]]:
+    """``slots`` (title ids) hold ``numbers``, in order: ``(title id, number)`` pairs."""
+    added = list(zip(slots, numbers, strict=True))
+    # Parameter sets, not a multi-row VALUES: the statement is compiled once per process
+    # and sent in one round trip (a pipeline on PostgreSQL), no ids read back.
     session.execute(
-        insert(EPISODES).values(
-            [dict(season_id=season_id, number=n, disc_id=disc_id, title_id=t) for t, n in added]
-        )
-    )  # one multi-row INSERT, one round trip, no ids read back
-    return _by_title(added)
+        insert(EPISODES),
+        [dict(season_id=season_id, number=n, disc_id=disc_id, title_id=t) for t, n in added],
+    )
+    return added
 
 
-def _next_numbers(session: Session, season_id: int, count: int) -> list[int]:
-    """The season's next ``count`` numbers; its row stays locked until the transaction ends."""
-    last = session.scalars(
+def _append(
+    session: Session, season_id: int, disc_id: int, slots: list[int]
+) -> list[tuple[int, int]]:
+    """``slots`` get the season's next numbers; its row stays locked until the transaction
+    ends.
+
+    On PostgreSQL the counter moves and the episodes are inserted by one statement (a
+    data-modifying CTE), so the season's lock, which every preview of the season queues
+    on, is held for that statement and the commit: one round trip fewer for each waiter
+    to wait through (benchmarks/allocate.py on 2 cores: p99 44-46 ms before, 26-41 ms
+    after). SQLite, which holds its write lock from BEGIN anyway and has no
+    data-modifying CTEs, takes two statements.
+    """
+    count = len(slots)
+    moved = (
         update(SEASONS)
         .where(SEASONS.c.id == season_id)
         .values(last_episode_assigned=SEASONS.c.last_episode_assigned + count)
         .returning(SEASONS.c.last_episode_assigned)
-    ).one()
-    return list(range(last - count + 1, last + 1))
+    )
+    if session.get_bind().dialect.name != "postgresql":
+        last = session.scalars(moved).one()
+        return _insert(session, season_id, disc_id, slots, list(range(last - count + 1, last + 1)))
+    counter = moved.cte("moved")
+    slot = (
+        func.unnest(bindparam("slots", slots, type_=ARRAY(Integer)))
+        .table_valued("title_id", with_ordinality="position")
+        .render_derived()
+    )
+    number = counter.c.last_episode_assigned - count + slot.c.position
+    rows = session.execute(
+        insert(EPISODES)
+        .from_select(
+            ["season_id", "number", "disc_id", "title_id"],
+            select(literal(season_id), number, literal(disc_id), slot.c.title_id).select_from(
+                counter.join(slot, true())
+            ),
+        )
+        .returning(EPISODES.c.title_id, EPISODES.c.number)
+    ).all()
+    return [(row.title_id, row.number) for row in rows]
 
 
-def _take(session: Session, season_id: int, numbers: list[int]) -> list[int]:
+def _take(session: Session, season_id: int, numbers: Sequence[int]) -> list[int]:
     """``numbers`` if no other disc holds any; the counter moves up to them (never down)."""
     season = session.execute(
         select(SEASONS.c.show, SEASONS.c.season, SEASONS.c.last_episode_assigned)
