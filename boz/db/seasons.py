@@ -8,8 +8,8 @@ both find it without numbers, and the season's, taken by the statement that move
 counter.
 
 Every preview of a season queues on the season's lock, so it is taken last and held for
-as little as possible: UPDATE ... RETURNING moves the counter and says which numbers
-are ours in one statement, then the episodes are inserted and the caller commits. That
+as little as possible: the statement that moves the counter also inserts the episodes
+(on PostgreSQL; two statements on SQLite), then the caller commits. That
 needs no look at the numbers held, because every path here keeps the counter at or
 above the highest of them; only ``first_episode``, which can land on held numbers,
 reads them, under the lock. Core statements throughout: no ORM objects to build, flush
