@@ -44,8 +44,10 @@ def run_lines(
     stall_seconds: float,
     timeout_seconds: float | None = None,
     missing: ToolMissing,
+    nice: int = 0,
 ) -> Finished:
-    """Run ``args``, calling ``on_line`` for each stdout line as it arrives."""
+    """Run ``args``, calling ``on_line`` for each stdout line as it arrives; ``nice`` is
+    added to the tool's niceness (its threads inherit it: all of them, from the start)."""
     with tempfile.TemporaryFile(mode="w+", errors="replace") as stderr:
         try:
             proc = subprocess.Popen(
@@ -54,7 +56,7 @@ def run_lines(
                 stdout=subprocess.PIPE,
                 stderr=stderr,
                 start_new_session=True,
-                preexec_fn=_die_with_parent(os.getpid()),
+                preexec_fn=_in_child(os.getpid(), nice),
             )
         except (FileNotFoundError, PermissionError) as exc:
             raise missing from exc
@@ -99,20 +101,25 @@ def _follow(
     proc.wait()
 
 
-def _die_with_parent(parent: int) -> Callable[[], None] | None:
-    """What the child runs between fork and exec so the kernel SIGKILLs it when we die.
+def _in_child(parent: int, nice: int = 0) -> Callable[[], None] | None:
+    """What the child runs between fork and exec: lower its priority by ``nice``, and
+    have the kernel SIGKILL it when we die.
 
     PDEATHSIG fires when the *thread* that forked exits, not the process: run_lines is
     called from worker threads too, and that is fine because the calling thread blocks
-    until the tool has exited. The child only calls the function resolved here, in the
-    parent, so it never loads a library between fork and exec (unsafe in a threaded
-    process). None where there is no prctl (not Linux).
+    until the tool has exited. The child only makes system calls through functions
+    resolved here, in the parent, so it never loads a library between fork and exec
+    (unsafe in a threaded process). No death signal where there is no prctl (not Linux).
     """
     prctl = _prctl()
-    if prctl is None:
+    if prctl is None and not nice:
         return None
 
     def in_child() -> None:
+        if nice:
+            os.nice(nice)
+        if prctl is None:
+            return
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if os.getppid() != parent:  # we died before prctl: nothing will send the signal
             os.kill(os.getpid(), signal.SIGKILL)

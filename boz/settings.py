@@ -117,6 +117,11 @@ class Settings(BaseSettings):
     transcode_slots: int = Field(
         default=1, ge=0, description="transcodes run beside the rips in this process; 0: inline"
     )
+    transcode_nice: int = Field(
+        default=10, ge=0, le=19,
+        description="niceness added to a transcode's ffmpeg, so rips and the pipeline's own "
+        "work come first on a busy host; 0: none",
+    )  # fmt: skip
     heartbeat_seconds: float = Field(default=30.0, gt=0, description="boz watch heartbeat")
     host_offline_seconds: float = Field(default=90.0, gt=0, description="no heartbeat: offline")
     job_lease_seconds: float = Field(

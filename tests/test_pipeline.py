@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -139,3 +141,38 @@ def test_spellings_of_one_library_folder_share_a_season_counter(
     assert [t.episodes for t in shown[1].titles] == [[4], [5], [6], []]  # one counter
     assert shown[1].disc.show == "?"  # the disc keeps what the operator typed
     assert shown[1].titles[0].destination == "TV/Untitled/Season 01/Untitled - S01E04.mkv"
+
+
+def test_the_encode_runs_niced_and_the_rest_does_not(
+    disc_factory, boz_home: Path, tmp_path: Path
+) -> None:
+    """BOZ_TRANSCODE_NICE applies to the encode, the step's long CPU work; the source's
+    analysis and the encoder trials are short and run as any process."""
+    calls = tmp_path / "ffmpeg-calls"
+    ffmpeg = tmp_path / "ffmpeg"
+    ffmpeg.write_text(
+        f"#!{sys.executable}\n"
+        "import os, shutil, sys\n"
+        f"with open({str(calls)!r}, 'a') as log:\n"
+        "    log.write(f'{os.nice(0)} {sys.argv[-1]}\\n')\n"
+        "real = shutil.which('ffmpeg')\n"
+        "os.execv(real, [real, *sys.argv[1:]])\n"
+    )
+    ffmpeg.chmod(0o755)
+    settings = Settings(ffmpeg=str(ffmpeg), transcode_nice=6)
+    db = open_database(settings.db_url)
+    runner = Runner(host="test-host")
+    disc = detect.detect(db, settings, str(disc_factory("SAMPLE_SHOW_S1_D1")))
+    assert disc.id is not None
+    kwargs = {"min_seconds": settings.min_title_seconds, "library": settings.library_dir}
+    proposal = preview.propose(db, disc.id, RipRequest(), **kwargs)
+    preview.decide(db, disc.id, proposal.decision(), **kwargs)
+    rip.rip_title(db, settings, disc.id, 0, runner)
+    encoded = transcode.transcode_title(db, settings, disc.id, 0, runner)
+
+    base = os.nice(0)
+    niceness = [line.split(" ", 1) for line in calls.read_text().splitlines()]
+    encodes = [int(n) for n, target in niceness if encoded.name in target]  # file:….part
+    others = [int(n) for n, target in niceness if encoded.name not in target]
+    assert encodes == [min(base + 6, 19)]
+    assert others and set(others) == {base}

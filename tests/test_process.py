@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from boz.process import _die_with_parent
+from boz.process import _in_child
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's"
@@ -83,9 +83,37 @@ def test_a_tool_whose_caller_died_before_prctl_kills_itself() -> None:
     """The caller can die between fork and prctl; the child then has a new parent and no
     death signal coming, so it must not go on to exec the tool."""
     not_the_parent = os.getppid()
-    tool = subprocess.Popen(["sleep", "30"], preexec_fn=_die_with_parent(not_the_parent))
+    tool = subprocess.Popen(["sleep", "30"], preexec_fn=_in_child(not_the_parent))
     try:
         assert tool.wait(timeout=10) == -signal.SIGKILL
     finally:
         tool.kill()
         tool.wait()
+
+
+# Prints its niceness, then that of a thread it starts afterwards, as an encoder's would be.
+NICENESS = [
+    sys.executable,
+    "-c",
+    "import os, threading\n"
+    "print(os.nice(0), flush=True)\n"
+    "t = threading.Thread(target=lambda: print(os.nice(0), flush=True))\n"
+    "t.start(); t.join()",
+]
+
+
+def test_a_niced_tool_and_its_threads_run_at_lower_priority() -> None:
+    """A transcode yields the CPU to the drive's rip and the pipeline's own work on a busy
+    host: every thread of the tool runs at the caller's niceness plus ``nice``."""
+    from boz.errors import ToolMissing
+    from boz.process import run_lines
+
+    base = os.nice(0)
+    seen: list[str] = []
+    done = run_lines(NICENESS, on_line=seen.append, stall_seconds=60, missing=ToolMissing("-"),
+                     nice=7)  # fmt: skip
+    assert done.returncode == 0
+    assert seen == [str(min(base + 7, 19))] * 2
+    seen.clear()
+    run_lines(NICENESS, on_line=seen.append, stall_seconds=60, missing=ToolMissing("-"))
+    assert seen == [str(base)] * 2  # the default leaves it alone

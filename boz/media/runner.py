@@ -55,9 +55,11 @@ def run_ffmpeg(
     expected_frames: int | None = None,
     on_progress: ProgressCallback | None = None,
     count_packets: bool = False,
+    nice: int = 0,
 ) -> PacketReport:
     """Run ``args`` (``args[0]`` is the ffmpeg executable); raise on failure or stall.
-    ``count_packets``: return ffmpeg's closing packet report (empty otherwise).
+    ``count_packets``: return ffmpeg's closing packet report (empty otherwise). ``nice``:
+    added to ffmpeg's niceness.
 
     ``on_progress`` gets rising fractions, and 1.0 once ffmpeg has succeeded. They count
     frames written against ``expected_frames`` when the caller knows it (the source's video
@@ -87,6 +89,7 @@ def run_ffmpeg(
         on_line=on_line,
         stall_seconds=stall_seconds,
         missing=tool_missing("ffmpeg", "BOZ_FFMPEG"),
+        nice=nice,
     )
     packets = PacketReport()
     errors = _errors(done.stderr, packets) if count_packets else done.stderr.splitlines()

@@ -83,6 +83,7 @@ def transcode_title(
             expected_duration_s=source.duration_s,
             expected_frames=chosen.expected.packets("video"),
             on_progress=on_progress,
+            nice=settings.transcode_nice,  # the drive and the hand-overs must not wait on it
         )
         verify_output(
             part,
