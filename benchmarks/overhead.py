@@ -83,6 +83,8 @@ def main() -> None:
             for run in range(opts.runs):
                 raw.append(raw_ffmpeg(disc, tmp / f"raw-{run}", settings, episodes))
                 boz.append(boz_rip(disc, tmp / f"home-{run}", env))
+                print(f"run {run + 1}: directly {raw[-1]:.2f} s, boz rip {boz[-1]:.2f} s "
+                      f"({boz[-1] / raw[-1]:.3f})", flush=True)  # fmt: skip
         finally:
             stop(tmp / "server")
 
