@@ -3,7 +3,10 @@
 The same sample disc goes through `boz rip --yes` (a new process: imports, Prefect
 flow and task runs against a local Prefect server, SQLite, verification, organizing)
 and through the same ffmpeg commands run directly, in one run on one machine. Prints
-both times and the ratio; only the ratio is meaningful across machines.
+both times and the ratio; only the ratio is meaningful across machines. Each run also
+says what the steps took in sum on either side (for ``boz rip`` from its job rows, so a
+transcode includes the check of its output) and how much of ``boz rip``'s wall time no
+step covered (start-up, hand-overs, flow runs starting and ending).
 
     .venv/bin/python benchmarks/overhead.py [--episodes 3] [--seconds 20] [--runs 3] [--size WxH]
 """
@@ -11,6 +14,7 @@ both times and the ratio; only the ratio is meaningful across machines.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import socket
 import statistics
@@ -18,6 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from boz.deployments.local_server import start, stop
@@ -35,27 +41,68 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def raw_ffmpeg(disc: Path, work: Path, settings: Settings, titles: list[Path]) -> float:
+@dataclass
+class Run:
+    """One run's wall time and what its steps took in sum (for ``boz rip``, from its job
+    rows: a transcode job includes its output's check, a rip job the copy's)."""
+
+    wall: float
+    rips: float
+    transcodes: float
+    organizes: float = 0.0
+    in_jobs: float | None = None  # wall time covered by at least one job
+
+    def line(self, name: str) -> str:
+        text = (
+            f"{name}: {self.wall:.2f} s; rips {self.rips:.2f} s, transcodes {self.transcodes:.2f} s"
+        )
+        if self.in_jobs is not None:
+            text += f", organizes {self.organizes:.2f} s; "
+            text += f"outside any step {self.wall - self.in_jobs:.2f} s"
+        return text
+
+
+def raw_ffmpeg(disc: Path, work: Path, settings: Settings, titles: list[Path]) -> Run:
     work.mkdir(parents=True)
-    spent = 0.0
+    copies = encodes = 0.0
     for n, title in enumerate(titles):
         ripped, encoded = work / f"{n}.rip.mkv", work / f"{n}.mkv"
         began = time.perf_counter()
         run_ffmpeg(stream_copy_args(title, ripped, ffmpeg_path="ffmpeg"), stall_seconds=120)
-        spent += time.perf_counter() - began
+        copies += time.perf_counter() - began
         # The pipeline's own command, decided untimed: the tools alone are the baseline.
         args = plan(settings, probe(ripped, count_packets=True), encoded).args
         began = time.perf_counter()
         run_ffmpeg(args, stall_seconds=120)
-        spent += time.perf_counter() - began
-    return spent
+        encodes += time.perf_counter() - began
+    return Run(copies + encodes, copies, encodes)
 
 
-def boz_rip(disc: Path, home: Path, env: dict[str, str]) -> float:
+def _covered(spans: list[tuple[float, float]]) -> float:
+    """Seconds inside at least one of ``spans``."""
+    total, end = 0.0, float("-inf")
+    for began, finish in sorted(spans):
+        if finish > end:
+            total += finish - max(began, end)
+            end = finish
+    return total
+
+
+def boz_rip(disc: Path, home: Path, env: dict[str, str]) -> Run:
+    env = env | {"BOZ_HOME": str(home)}
     began = time.perf_counter()
     subprocess.run([sys.executable, "-m", "boz", "rip", str(disc), "--yes"], check=True,
-                   env=env | {"BOZ_HOME": str(home)}, capture_output=True)  # fmt: skip
-    return time.perf_counter() - began
+                   env=env, capture_output=True)  # fmt: skip
+    wall = time.perf_counter() - began
+    done = subprocess.run([sys.executable, "-m", "boz", "jobs", "--json"], check=True, env=env,
+                          capture_output=True, text=True)  # fmt: skip
+    spans: dict[str, list[tuple[float, float]]] = {"rip": [], "transcode": [], "organize": []}
+    for job in json.loads(done.stdout):
+        started = datetime.fromisoformat(job["started"]).timestamp()
+        spans[job["kind"]].append((started, datetime.fromisoformat(job["finished"]).timestamp()))
+    took = {kind: sum(b - a for a, b in found) for kind, found in spans.items()}
+    return Run(wall, took["rip"], took["transcode"], took["organize"],
+               _covered([span for found in spans.values() for span in found]))  # fmt: skip
 
 
 def main() -> None:
@@ -83,12 +130,14 @@ def main() -> None:
             for run in range(opts.runs):
                 raw.append(raw_ffmpeg(disc, tmp / f"raw-{run}", settings, episodes))
                 boz.append(boz_rip(disc, tmp / f"home-{run}", env))
-                print(f"run {run + 1}: directly {raw[-1]:.2f} s, boz rip {boz[-1]:.2f} s "
-                      f"({boz[-1] / raw[-1]:.3f})", flush=True)  # fmt: skip
+                print(f"run {run + 1}, ratio {boz[-1].wall / raw[-1].wall:.3f}", flush=True)
+                print("  " + raw[-1].line("directly"), flush=True)
+                print("  " + boz[-1].line("boz rip "), flush=True)
         finally:
             stop(tmp / "server")
 
-    raw_s, boz_s = statistics.median(raw), statistics.median(boz)
+    raw_s = statistics.median(r.wall for r in raw)
+    boz_s = statistics.median(r.wall for r in boz)
     print(f"disc: {opts.episodes} episodes x {opts.seconds:g} s, {opts.size}, libx264 "
           f"{settings.x264_preset} crf {settings.crf}; median of {opts.runs} runs")  # fmt: skip
     print(f"ffmpeg commands run directly : {raw_s:7.2f} s")
