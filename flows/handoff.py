@@ -4,15 +4,12 @@ With ``BOZ_TRANSCODE_DEPLOYMENT`` set, a run of that deployment on the transcode
 (whichever worker takes it); otherwise in this process, beside the next rip, at most
 ``BOZ_TRANSCODE_SLOTS`` at a time (0: in line, before the next rip, as one machine did
 before work pools). Either way Prefect runs and records them; nothing here queues work
-beyond a thread pool for the in-process case, with one thread more than there are slots:
-the slots are turns at the encode, so the next title's run gets going while the one
-before files its title and ends.
+beyond a thread pool for the in-process case.
 """
 
 from __future__ import annotations
 
 import contextvars
-import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from prefect import get_run_logger
@@ -21,7 +18,7 @@ from prefect.runtime import flow_run
 
 from boz.db import claims, store
 from boz.db.engine import open_database
-from boz.flows.transcode_title import encode_turn, transcode_title
+from boz.flows.transcode_title import transcode_title
 from boz.settings import Settings
 from boz.tasks.runtime import run_ended
 
@@ -33,9 +30,7 @@ class Handoff:
         self.profile = profile
         self.deployment = settings.transcode_deployment
         inline = self.deployment or settings.transcode_slots == 0
-        slots = settings.transcode_slots
-        self.pool = None if inline else ThreadPoolExecutor(slots + 1, "transcode")
-        self.turns = threading.BoundedSemaphore(slots or 1)  # used with the pool only
+        self.pool = None if inline else ThreadPoolExecutor(settings.transcode_slots, "transcode")
         self.futures: list[Future[str]] = []
         if self.deployment and library:
             get_run_logger().warning(
@@ -76,7 +71,6 @@ class Handoff:
             transcode_title(disc_id, title_index, self.library, self.profile, position)
         else:
             context = contextvars.copy_context()  # the child run's parent is this flow run
-            context.run(encode_turn.set, self.turns)
             future = self.pool.submit(
                 context.run,
                 transcode_title,

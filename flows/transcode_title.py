@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from contextlib import AbstractContextManager
-from contextvars import ContextVar
-
 from prefect import flow, get_run_logger, tags
 
 from boz.db import store
@@ -15,14 +11,6 @@ from boz.pipeline import run_labels
 from boz.settings import Settings
 from boz.tasks.runtime import label_run
 from boz.tasks.steps import encode_title, organize_title
-
-# Set by the in-process hand-over: the turn to take for the encode, so that a title's
-# child run starts (and the one before it files its title and ends, about a second of
-# Prefect's own teardown) while another encodes; only the encodes count against
-# BOZ_TRANSCODE_SLOTS. A run on a transcode host has none: its worker's --limit caps it.
-encode_turn: ContextVar[AbstractContextManager[object] | None] = ContextVar(
-    "encode_turn", default=None
-)
 
 
 @flow(name="transcode_title", flow_run_name="transcode disc {disc_id} title {title_index}")
@@ -47,8 +35,7 @@ def transcode_title(
             encode = encode_title.with_options(
                 task_run_name=run_labels.step_name("transcode", disc, title)
             )
-            with encode_turn.get() or contextlib.nullcontext():
-                encode(disc_id, title_index, settings, profile, position)
+            encode(disc_id, title_index, settings, profile, position)
             organize = organize_title.with_options(
                 task_run_name=run_labels.step_name("organize", disc, title)
             )

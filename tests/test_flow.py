@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import sys
 import time
@@ -267,10 +266,6 @@ def test_one_machine_transcodes_a_title_while_the_next_one_rips(
         and rips[i + 1]["started"] < transcodes[i]["finished"]
     ]  # fmt: skip
     assert overlapping, jobs
-    # BOZ_TRANSCODE_SLOTS=1: the next title's run starts while one encodes, but waits its
-    # turn, so the encodes never overlap.
-    spans = sorted((j["started"], j["finished"]) for j in transcodes.values())
-    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), spans
     assert len(library_files(boz_home)) == 4
 
 
