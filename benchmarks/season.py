@@ -39,6 +39,7 @@ drive and the orchestration, which the first ideal absorbs. What lies between th
 are meaningful across machines, and a machine busy with other work moves them.
 
     .venv/bin/python benchmarks/season.py [--discs 4] [--titles 3] [--slots 2] [-v]
+        [--prefect-database sqlite|postgresql]
 """
 
 from __future__ import annotations
@@ -57,12 +58,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from boz.deployments.local_server import start, stop
+from boz.deployments.local_server import healthy, start, stop
 from boz.media.probe import probe
 from boz.media.runner import run_ffmpeg
 from boz.pipeline.transcode import plan
@@ -80,6 +82,46 @@ MINLENGTH = 120
 PROBE_SCALE = 80.0  # a half-minute file: long enough to time an encode
 POLL_S = 0.2
 SPARE_READY_S = 10.0
+
+
+@contextlib.contextmanager
+def prefect_on_postgresql(folder: Path) -> Iterator[str]:
+    """A Prefect server whose own database is PostgreSQL (a throwaway one, started as the
+    tests start theirs), for comparison with the local server's SQLite: on SQLite, Prefect
+    answers a write that collides with another with 503 and its client waits about 2 s."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from postgres import start as start_postgres
+
+    database = start_postgres()
+    folder.mkdir(parents=True)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/api"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env |= {
+        "PREFECT_HOME": str(folder),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": (
+            "prefect.server.concurrency.lease_storage.filesystem"
+        ),
+        "PREFECT_API_DATABASE_CONNECTION_URL": database.create_database("prefect").replace(
+            "+psycopg", "+asyncpg"
+        ),
+    }
+    with open(folder / "server.log", "wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--port", str(port)],
+            env=env, stdout=log, stderr=log, start_new_session=True,
+        )  # fmt: skip
+    try:
+        while not healthy(url):  # however long its migrations take on a busy machine
+            if server.poll() is not None:
+                raise SystemExit(f"prefect server failed, see {folder / 'server.log'}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        database.stop()
 
 
 def _free_port() -> int:
@@ -505,6 +547,8 @@ def main() -> None:
     parser.add_argument("--ratio", type=float, default=2.0, help="a transcode / a rip, about")
     parser.add_argument("--next-disc", choices=("drive-free", "process-end"), default="drive-free",
                         help="when (b) starts the next disc's process")  # fmt: skip
+    parser.add_argument("--prefect-database", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="the Prefect server's database (sqlite: boz's local one)")  # fmt: skip
     parser.add_argument("--keep", type=Path, help="work here (a new folder) and keep its logs")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every job")
     opts = parser.parse_args()
@@ -532,15 +576,17 @@ def main() -> None:
             "FAKE_MAKEMKV_SCALE": f"{pace.scale:.4f}",
             "FAKE_MAKEMKV_PROGRESS_DELAY": f"{pace.delay:.4f}",
         }
-        server = tmp / "server"
-        env["PREFECT_API_URL"] = start(server, port=_free_port())
-        try:
+        with contextlib.ExitStack() as servers:
+            if opts.prefect_database == "postgresql":
+                url = servers.enter_context(prefect_on_postgresql(tmp / "server"))
+            else:
+                url = start(tmp / "server", port=_free_port())
+                servers.callback(stop, tmp / "server")
+            env["PREFECT_API_URL"] = url
             check_previews(tmp / "home-preview", env, captures, opts.titles)
             a = season("a", tmp / "home-a", env, captures, 0, opts.titles, False)
             b = season("b", tmp / "home-b", env, captures, opts.slots, opts.titles,
                        opts.next_disc == "drive-free")  # fmt: skip
-        finally:
-            stop(server)
 
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
     print()
