@@ -176,7 +176,7 @@ def _append(
     On PostgreSQL the counter moves and the episodes are inserted by one statement (a
     data-modifying CTE), so the season's lock, which every preview of the season queues
     on, is held for that statement and the commit: one round trip fewer for each waiter
-    to wait through (benchmarks/allocate.py on 2 cores: p99 44-46 ms before, 26-41 ms
+    to wait through (benchmarks/allocate.py on 2 cores: p99 44-46 ms before, 24-41 ms
     after). SQLite, which holds its write lock from BEGIN anyway and has no
     data-modifying CTEs, takes two statements.
     """
