@@ -19,13 +19,14 @@ import multiprocessing
 import os
 import random
 import statistics
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
+
+from servers import postgresql
 
 from boz.db import seasons, store
 from boz.db.engine import Database, make_engine, open_database
@@ -132,17 +133,11 @@ def main() -> None:
                 url = f"sqlite:///{Path(tmp) / f'run{n}.db'}"
                 print(run("sqlite", url, opts.processes, opts.allocations, n).row(), flush=True)
         if "postgresql" in wanted:
-            sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-            from postgres import start
-
-            server = start()
-            try:
+            with postgresql() as server:
                 for n in range(opts.runs):
                     url = server.create_database("boz_bench")
                     result = run("postgresql", url, opts.processes, opts.allocations, n)
                     print(result.row(), flush=True)
-            finally:
-                server.stop()
 
 
 if __name__ == "__main__":

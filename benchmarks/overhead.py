@@ -9,6 +9,7 @@ transcode includes the check of its output) and how much of ``boz rip``'s wall t
 step covered (start-up, hand-overs, flow runs starting and ending).
 
     .venv/bin/python benchmarks/overhead.py [--episodes 3] [--seconds 20] [--runs 3] [--size WxH]
+        [--prefect-database sqlite|postgresql]
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,19 +26,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from boz.deployments.local_server import start, stop
+from servers import PREFECT_DATABASES, prefect_server
+
 from boz.media.commands import stream_copy_args
 from boz.media.probe import probe
 from boz.media.runner import run_ffmpeg
 from boz.media.sample import make_disc
 from boz.pipeline.transcode import plan
 from boz.settings import Settings
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -111,6 +106,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--size", default="320x180", help="720x480 for DVD-sized episodes")
+    parser.add_argument("--prefect-database", choices=PREFECT_DATABASES, default="sqlite",
+                        help="the Prefect server's own data")  # fmt: skip
     opts = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="boz-bench-") as tmp_name:
@@ -123,9 +120,8 @@ def main() -> None:
         env |= {"BOZ_MIN_TITLE_SECONDS": min_seconds, "PREFECT_HOME": str(tmp / "prefect-client")}
         settings = Settings(home=tmp / "settings-only")
         episodes = sorted(disc.glob("*.mkv"))[: opts.episodes]
-        url = start(tmp / "server", port=_free_port())
-        env["PREFECT_API_URL"] = url
-        try:
+        with prefect_server(tmp / "server", opts.prefect_database) as url:
+            env["PREFECT_API_URL"] = url
             raw, boz = [], []
             for run in range(opts.runs):
                 raw.append(raw_ffmpeg(disc, tmp / f"raw-{run}", settings, episodes))
@@ -133,13 +129,12 @@ def main() -> None:
                 print(f"run {run + 1}, ratio {boz[-1].wall / raw[-1].wall:.3f}", flush=True)
                 print("  " + raw[-1].line("directly"), flush=True)
                 print("  " + boz[-1].line("boz rip "), flush=True)
-        finally:
-            stop(tmp / "server")
 
     raw_s = statistics.median(r.wall for r in raw)
     boz_s = statistics.median(r.wall for r in boz)
     print(f"disc: {opts.episodes} episodes x {opts.seconds:g} s, {opts.size}, libx264 "
-          f"{settings.x264_preset} crf {settings.crf}; median of {opts.runs} runs")  # fmt: skip
+          f"{settings.x264_preset} crf {settings.crf}; median of {opts.runs} runs; Prefect "
+          f"server on {opts.prefect_database}")  # fmt: skip
     print(f"ffmpeg commands run directly : {raw_s:7.2f} s")
     print(f"boz rip --yes (new process)  : {boz_s:7.2f} s")
     print(f"ratio boz / raw              : {boz_s / raw_s:7.2f}")

@@ -51,20 +51,19 @@ import json
 import os
 import resource
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from boz.deployments.local_server import healthy, start, stop
+from servers import PREFECT_DATABASES, prefect_server
+
 from boz.media.probe import probe
 from boz.media.runner import run_ffmpeg
 from boz.pipeline.transcode import plan
@@ -82,52 +81,6 @@ MINLENGTH = 120
 PROBE_SCALE = 80.0  # a half-minute file: long enough to time an encode
 POLL_S = 0.2
 SPARE_READY_S = 10.0
-
-
-@contextlib.contextmanager
-def prefect_on_postgresql(folder: Path) -> Iterator[str]:
-    """A Prefect server whose own database is PostgreSQL (a throwaway one, started as the
-    tests start theirs), for comparison with the local server's SQLite: on SQLite, Prefect
-    answers a write that collides with another with 503 and its client waits about 2 s."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from postgres import start as start_postgres
-
-    database = start_postgres()
-    folder.mkdir(parents=True)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/api"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env |= {
-        "PREFECT_HOME": str(folder),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": (
-            "prefect.server.concurrency.lease_storage.filesystem"
-        ),
-        "PREFECT_API_DATABASE_CONNECTION_URL": database.create_database("prefect").replace(
-            "+psycopg", "+asyncpg"
-        ),
-    }
-    with open(folder / "server.log", "wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--port", str(port)],
-            env=env, stdout=log, stderr=log, start_new_session=True,
-        )  # fmt: skip
-    try:
-        while not healthy(url):  # however long its migrations take on a busy machine
-            if server.poll() is not None:
-                raise SystemExit(f"prefect server failed, see {folder / 'server.log'}")
-            time.sleep(0.5)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
-        database.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- the discs and the encoder limit ---------------------------------------------------------
@@ -547,7 +500,7 @@ def main() -> None:
     parser.add_argument("--ratio", type=float, default=2.0, help="a transcode / a rip, about")
     parser.add_argument("--next-disc", choices=("drive-free", "process-end"), default="drive-free",
                         help="when (b) starts the next disc's process")  # fmt: skip
-    parser.add_argument("--prefect-database", choices=("sqlite", "postgresql"), default="sqlite",
+    parser.add_argument("--prefect-database", choices=PREFECT_DATABASES, default="sqlite",
                         help="the Prefect server's database (sqlite: boz's local one)")  # fmt: skip
     parser.add_argument("--keep", type=Path, help="work here (a new folder) and keep its logs")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every job")
@@ -576,12 +529,7 @@ def main() -> None:
             "FAKE_MAKEMKV_SCALE": f"{pace.scale:.4f}",
             "FAKE_MAKEMKV_PROGRESS_DELAY": f"{pace.delay:.4f}",
         }
-        with contextlib.ExitStack() as servers:
-            if opts.prefect_database == "postgresql":
-                url = servers.enter_context(prefect_on_postgresql(tmp / "server"))
-            else:
-                url = start(tmp / "server", port=_free_port())
-                servers.callback(stop, tmp / "server")
+        with prefect_server(tmp / "server", opts.prefect_database) as url:
             env["PREFECT_API_URL"] = url
             check_previews(tmp / "home-preview", env, captures, opts.titles)
             a = season("a", tmp / "home-a", env, captures, 0, opts.titles, False)

@@ -139,7 +139,9 @@ def _prefect(settings: Settings) -> Iterator[str]:
             )
         yield url
         return
-    url = local_server.start(settings.home, port=settings.server_port)
+    url = local_server.start(
+        settings.home, port=settings.server_port, database_url=settings.prefect_database
+    )
     with temporary_settings(updates={PREFECT_API_URL: url}):
         yield url
 
@@ -859,7 +861,9 @@ def server_start(
     from boz.deployments.local_server import start
 
     settings = _settings()
-    url = start(settings.home, port=port or settings.server_port)
+    url = start(
+        settings.home, port=port or settings.server_port, database_url=settings.prefect_database
+    )
     if url_only:
         sys.stdout.write(url + "\n")
         return

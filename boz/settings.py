@@ -131,6 +131,10 @@ class Settings(BaseSettings):
         default=60.0, ge=60, description="Prefect's lease on a drive's slot (its minimum is 60)"
     )
     server_port: int = Field(default=4200, gt=0, lt=65536, description="the local Prefect server")
+    prefect_database_url: SecretStr | None = Field(
+        default=None,
+        description="PostgreSQL for the local Prefect server's own data; default SQLite in home",
+    )
     notify_urls: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,
         description="Apprise URLs told when a disc waits, is done or fails (hold tokens)",
@@ -151,6 +155,16 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             text = value.strip()
             return json.loads(text) if text.startswith("[") else re.split(r"[\s,]+", text)
+        return value
+
+    @field_validator("prefect_database_url")
+    @classmethod
+    def _postgresql_only(cls, value: SecretStr | None) -> SecretStr | None:
+        """Prefect's server keeps its data in SQLite (the default, under home) or PostgreSQL;
+        anything else would only fail when the server starts, detached, in its log."""
+        postgresql = r"postgres(ql)?(\+\w+)?://"
+        if value is not None and not re.match(postgresql, value.get_secret_value()):
+            raise ValueError("must be a PostgreSQL URL (postgresql://user:password@host/db)")
         return value
 
     @model_validator(mode="after")
@@ -205,6 +219,11 @@ class Settings(BaseSettings):
         return [u.get_secret_value() for u in self.notify_urls if u.get_secret_value()]
 
     @property
+    def prefect_database(self) -> str | None:
+        url = self.prefect_database_url
+        return url.get_secret_value() if url is not None else None
+
+    @property
     def db_url(self) -> str:
         assert self.database_url is not None
         return self.database_url
@@ -224,13 +243,19 @@ def explain(exc: Exception) -> str:
     field = str(first["loc"][0]) if first["loc"] else "?"
     env = f"BOZ_{field.upper()}"
     if env in os.environ:
-        where = f"{env}={os.environ[env]!r}"
+        where = env if _secret(field) else f"{env}={os.environ[env]!r}"
     else:
         line = _toml_line(field)
         where = f"{config_file()} line {line} ({field})" if line else f"setting {field}"
     inner = ".".join(str(p) for p in first["loc"][1:])
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return f"{where}: {f'{inner}: ' if inner else ''}{first['msg']}{more}"
+
+
+def _secret(field: str) -> bool:
+    """Whether the setting may hold a password or token, never to be echoed."""
+    model = Settings.model_fields.get(field)
+    return model is not None and "SecretStr" in str(model.annotation)
 
 
 def _toml_line(field: str) -> int | None:

@@ -3,13 +3,17 @@
 Approval needs a Prefect API that both the paused run and ``boz approve`` reach, and
 the UI is where an operator sees runs; Prefect's own temporary per-process server gives
 neither, and on a busy machine it missed its start-up timeout most of the time. The
-server keeps its database under ``<home>/prefect`` and runs detached, so it outlives the
+server runs detached, its log and pid under ``<home>/prefect``, so it outlives the
 command that started it; ``stop`` ends it.
 
 Starting is safe to do from many processes at once: one lock per home makes exactly one
 of them spawn the server (one database migration) while the others wait and then find
-it. It is patient: a new database takes 16-18 s to migrate on an idle machine and
-much longer on a loaded one, so ``start`` waits as long as the server process lives.
+it. Its data is SQLite under ``<home>/prefect``, or a PostgreSQL database the operator
+names: Prefect on SQLite answers writes that collide (many runs at once, as on a drive
+host with transcodes beside its rips) with 503 "database is locked", and its client waits
+about 2 s before it tries again. It is patient: a new database takes 16-18 s to migrate
+on an idle machine and much longer on a loaded one, so ``start`` waits as long as the
+server process lives.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import os
 import re
 import signal
@@ -28,6 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+from sqlalchemy.engine import make_url
 
 from boz.errors import PrefectUnavailable
 
@@ -50,15 +56,20 @@ def healthy(url: str, timeout: float = 3.0) -> bool:
         return False
 
 
-def start(home: Path, *, host: str = "127.0.0.1", port: int = 4200) -> str:
+def start(
+    home: Path, *, host: str = "127.0.0.1", port: int = 4200, database_url: str | None = None
+) -> str:
     """Start (or find running) a Prefect server; returns its API URL once it answers.
 
-    Blocks until the server answers, however long its migrations take on this machine;
-    a server that exits, or a port held by something else, is a one-line error.
+    ``database_url`` is a PostgreSQL database for the server's own data (any driver
+    named; Prefect's server needs asyncpg), None for SQLite under ``home``. Blocks until
+    the server answers, however long its migrations take on this machine; a server that
+    exits, or a port held by something else, is a one-line error.
     """
     url = api_url(host, port)
     prefect_home = home / "prefect"
     prefect_home.mkdir(parents=True, exist_ok=True)
+    database = _for_prefect(database_url)
     with _exclusive(prefect_home / "server.lock"):
         if _serving(prefect_home):  # ours, maybe still migrating: never start a second one
             pid, running_url = _recorded(prefect_home)
@@ -66,6 +77,12 @@ def start(home: Path, *, host: str = "127.0.0.1", port: int = 4200) -> str:
                 raise PrefectUnavailable(
                     f"the Prefect server of {home} (pid {pid}) serves {running_url}, not {url}:"
                     " use its port, or stop it first with `boz server stop`"
+                )
+            if _recorded_database(prefect_home) != _fingerprint(database):
+                raise PrefectUnavailable(
+                    f"the Prefect server of {home} (pid {pid}) keeps its data in another "
+                    "database than BOZ_PREFECT_DATABASE_URL names: stop it first with "
+                    "`boz server stop`"
                 )
             return _await_health(prefect_home, url, since=0)
         if _port_taken(host, port):
@@ -75,7 +92,7 @@ def start(home: Path, *, host: str = "127.0.0.1", port: int = 4200) -> str:
                 f"port {port} on {host} is taken by something that is not a Prefect server:"
                 " free it or choose another port"
             )
-        since = _spawn(prefect_home, host, port, url)
+        since = _spawn(prefect_home, host, port, url, database)
         return _await_health(prefect_home, url, since=since)
 
 
@@ -144,6 +161,31 @@ def _recorded(prefect_home: Path) -> tuple[int, str]:
     return pid, (prefect_home / "server.url").read_text()
 
 
+def _for_prefect(database_url: str | None) -> str | None:
+    """The URL as Prefect's server takes it: its PostgreSQL driver is asyncpg."""
+    if database_url is None:
+        return None
+    return (
+        make_url(database_url)
+        .set(drivername="postgresql+asyncpg")
+        .render_as_string(hide_password=False)
+    )
+
+
+def _fingerprint(database: str | None) -> str:
+    """Which database a server uses, recorded beside it without the password in it."""
+    if database is None:
+        return "sqlite"
+    return hashlib.sha256(database.encode()).hexdigest()
+
+
+def _recorded_database(prefect_home: Path) -> str:
+    try:
+        return (prefect_home / "server.database").read_text()
+    except FileNotFoundError:  # started before servers recorded theirs: SQLite
+        return "sqlite"
+
+
 def _port_taken(host: str, port: int) -> bool:
     """Whether something listens on ``host:port``; binds as uvicorn does (SO_REUSEADDR,
     so the connections a stopped server left in TIME_WAIT do not count)."""
@@ -157,7 +199,7 @@ def _port_taken(host: str, port: int) -> bool:
     return False
 
 
-def _spawn(prefect_home: Path, host: str, port: int, url: str) -> int:
+def _spawn(prefect_home: Path, host: str, port: int, url: str, database: str | None) -> int:
     """Start ``prefect server start`` detached; returns where its output starts in the log."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env |= {
@@ -169,6 +211,8 @@ def _spawn(prefect_home: Path, host: str, port: int, url: str) -> int:
             "prefect.server.concurrency.lease_storage.filesystem"
         ),
     }
+    if database is not None:
+        env["PREFECT_API_DATABASE_CONNECTION_URL"] = database
     args = [sys.executable, "-m", "prefect", "server", "start", "--host", host]
     args += ["--port", str(port)]
     alive = os.open(prefect_home / "server.alive", os.O_RDWR | os.O_CREAT, 0o600)
@@ -190,6 +234,7 @@ def _spawn(prefect_home: Path, host: str, port: int, url: str) -> int:
     # server.pid as Prefect writes it, so `prefect server stop` can end it too
     (prefect_home / "server.pid").write_text(str(proc.pid))
     (prefect_home / "server.url").write_text(url)
+    (prefect_home / "server.database").write_text(_fingerprint(database))
     return since
 
 

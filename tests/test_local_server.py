@@ -20,6 +20,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
+import psycopg
 import pytest
 
 from boz.deployments.local_server import api_url, healthy, start, stop
@@ -193,3 +195,48 @@ def test_stop_never_kills_what_a_stale_pid_file_names(tmp_path: Path) -> None:
     finally:
         stranger.kill()
         stranger.wait()
+
+
+@pytest.mark.slow
+def test_the_server_keeps_its_data_in_postgresql_when_told(
+    boz_home: Path, postgres_server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A drive host's Prefect server on SQLite stalls colliding writes for ~2 s each (503
+    "database is locked"); BOZ_PREFECT_DATABASE_URL puts its data in PostgreSQL."""
+    from helpers import run_boz
+
+    database = postgres_server.create_database("prefect")
+    monkeypatch.setenv("BOZ_PREFECT_DATABASE_URL", database)  # psycopg's: asyncpg is used
+    port = _free_port()
+    try:
+        started = run_boz("server", "start", "--port", str(port), "--url-only", timeout=BOUND_S)
+        url = started.stdout.strip()
+        assert url == api_url("127.0.0.1", port)
+        made = httpx.post(f"{url}/flows/", json={"name": "stored-in-postgresql"}, timeout=30)
+        assert made.status_code in (200, 201), made.text
+        with psycopg.connect(database.replace("postgresql+psycopg", "postgresql")) as conn:
+            stored = conn.execute("SELECT name FROM flow").fetchall()
+        assert stored == [("stored-in-postgresql",)]
+        assert not list((boz_home / "prefect").glob("*.db"))
+
+        monkeypatch.delenv("BOZ_PREFECT_DATABASE_URL")  # the same home, now asking for SQLite
+        with pytest.raises(PrefectUnavailable) as error:
+            start(boz_home, port=port)
+        assert "keeps its data in another database than BOZ_PREFECT_DATABASE_URL" in str(
+            error.value
+        )
+        assert healthy(url)
+    finally:
+        run_boz("server", "stop")
+        postgres_server.drop_database(database)
+    assert not _servers(port)
+
+
+def test_a_database_the_server_cannot_reach_is_one_line(boz_home: Path) -> None:
+    nobody, port = _free_port(), _free_port()  # nothing listens on either
+    with pytest.raises(PrefectUnavailable) as error:
+        start(boz_home, port=port, database_url=f"postgresql://boz:s3cret@127.0.0.1:{nobody}/x")
+    message = str(error.value)
+    assert "exited while starting: ConnectionRefusedError" in message
+    assert "\n" not in message and "s3cret" not in message
+    assert not _servers(port)

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from boz.errors import BadSetting
 from boz.settings import Settings
 
 
@@ -41,3 +42,17 @@ def test_secret_key_is_not_shown(monkeypatch: pytest.MonkeyPatch) -> None:
     s = Settings()
     assert s.tvdb_api_key is not None and s.tvdb_api_key.get_secret_value() == "very-secret"
     assert "very-secret" not in repr(s) and "very-secret" not in s.model_dump_json()
+
+
+def test_the_prefect_database_is_postgresql_or_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOZ_PREFECT_DATABASE_URL", "mysql://boz:s3cret@db/prefect")
+    with pytest.raises(BadSetting) as error:
+        Settings.with_library(None)
+    assert "BOZ_PREFECT_DATABASE_URL" in str(error.value)
+    assert "must be a PostgreSQL URL" in str(error.value)
+    assert "s3cret" not in str(error.value)
+
+    monkeypatch.setenv("BOZ_PREFECT_DATABASE_URL", "postgresql+psycopg://boz:s3cret@db/prefect")
+    settings = Settings()
+    assert settings.prefect_database == "postgresql+psycopg://boz:s3cret@db/prefect"
+    assert "s3cret" not in repr(settings)
