@@ -7,6 +7,8 @@ per database and run, the latency of one allocation (p50, p99, max), how many nu
 were handed out twice (must be 0), the throughput, and the machine's load average (the
 figures mean little on a machine busy with other work). SQLite is a file in a temporary
 directory; PostgreSQL is a throwaway server started the way the tests start theirs.
+On PostgreSQL a second row is the floor: the same function boz calls, in one
+transaction of psycopg alone (no SQLAlchemy, no session), in the same run.
 
     .venv/bin/python benchmarks/allocate.py [--processes 8] [--allocations 125] [--runs 1]
         [--database sqlite --database postgresql]
@@ -90,14 +92,39 @@ def _allocate(url: str, discs: list[tuple[int, list[int]]], start: Barrier, resu
     results.put((latencies, numbers))
 
 
-def run(database: str, url: str, processes: int, allocations: int, seed: int) -> Result:
+def _allocate_raw(
+    url: str, discs: list[tuple[int, list[int]]], start: Barrier, results: Queue
+) -> None:
+    """The floor on PostgreSQL: the same function boz calls (migration 0007), in one
+    transaction (BEGIN, the call, COMMIT) through psycopg alone."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:
+        start.wait(timeout=120)
+        latencies, numbers = [], []
+        for disc_id, title_ids in discs:
+            began = time.perf_counter()
+            with conn.transaction():
+                got = conn.execute(
+                    "SELECT slot_number FROM boz_append_episodes(%s, %s, %s, %s)",
+                    (disc_id, SHOW, SEASON, title_ids),
+                ).fetchall()
+            latencies.append((time.perf_counter() - began) * 1000)
+            numbers += [n for (n,) in got]
+    results.put((latencies, numbers))
+
+
+def run(
+    database: str, url: str, processes: int, allocations: int, seed: int, *, raw: bool = False
+) -> Result:
     db = open_database(url)
     discs = _discs(db, processes * allocations, seed)
     db.engine.dispose()
     spawn = multiprocessing.get_context("spawn")
     start, results = spawn.Barrier(processes + 1), spawn.Queue()
+    target = _allocate_raw if raw else _allocate
     workers = [
-        spawn.Process(target=_allocate, args=(url, discs[w::processes], start, results))
+        spawn.Process(target=target, args=(url, discs[w::processes], start, results))
         for w in range(processes)
     ]
     for w in workers:
@@ -138,6 +165,10 @@ def main() -> None:
                     url = server.create_database("boz_bench")
                     result = run("postgresql", url, opts.processes, opts.allocations, n)
                     print(result.row(), flush=True)
+                    url = server.create_database("boz_bench")
+                    floor = run("postgresql, psycopg alone", url, opts.processes,
+                                opts.allocations, n, raw=True)  # fmt: skip
+                    print(floor.row(), flush=True)
 
 
 if __name__ == "__main__":

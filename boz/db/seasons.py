@@ -8,12 +8,12 @@ both find it without numbers, and the season's, taken by the statement that move
 counter.
 
 Every preview of a season queues on the season's lock, so it is taken last and held for
-as little as possible: the statement that moves the counter also inserts the episodes
-(on PostgreSQL; two statements on SQLite), then the caller commits. That
-needs no look at the numbers held, because every path here keeps the counter at or
-above the highest of them; only ``first_episode``, which can land on held numbers,
-reads them, under the lock. Core statements throughout: no ORM objects to build, flush
-or keep in sync.
+as little as possible: the counter moves, the episodes go in, the caller commits. On
+PostgreSQL a disc that holds no numbers yet (nearly every preview) gets them in one
+round trip, a function that takes both locks. Moving the counter needs no look at the
+numbers held, because every path here keeps the counter at or above the highest of
+them; only ``first_episode``, which can land on held numbers, reads them, under the
+lock. Core statements throughout: no ORM objects to build, flush or keep in sync.
 """
 
 from __future__ import annotations
@@ -24,20 +24,15 @@ from dataclasses import dataclass
 from statistics import median
 
 from sqlalchemy import (
-    Integer,
     Row,
     Table,
     and_,
-    bindparam,
     delete,
     func,
     insert,
-    literal,
     select,
-    true,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from boz.db.tables import DiscRow, EpisodeRow, SeasonRow, TitleRow, insert_or_skip
@@ -125,6 +120,10 @@ def assign(
     slots = [tid for tid, n in zip(title_ids, counts, strict=True) for _ in range(n)]
     if numbers is not None and len(numbers) != len(slots):
         raise ValueError(f"{len(numbers)} numbers for {len(slots)} episode slots")
+    if numbers is None and first_episode is None and slots and _postgresql(session):
+        added = _append_new_disc(session, disc_id, show, season, slots)
+        if added:
+            return _by_title(added)
     season_id = _lock_disc_find_season(session, disc_id, show, season)
     held = session.execute(
         select(EPISODES.c.season_id, EPISODES.c.title_id, EPISODES.c.number)
@@ -167,47 +166,48 @@ def _insert(
     return added
 
 
+def _postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _append_new_disc(
+    session: Session, disc_id: int, show: str, season: int, slots: list[int]
+) -> list[tuple[int, int]]:
+    """On PostgreSQL, the season's next numbers for a disc that holds none, in one round
+    trip (the function ``boz_append_episodes``, migration 0007): the disc's lock, the look
+    at what it holds, the season found or made, the counter moved and the episodes
+    inserted. Nothing when the disc already holds numbers: the general path decides.
+
+    Every preview of a season queues on the counter's lock, and on a busy host each round
+    trip is also a wait for a CPU. benchmarks/allocate.py, 8 processes on 2 cores: p50
+    10-18 ms with three statements, 7-9 ms with one (psycopg alone: 4.5-5); one process:
+    4.2 ms, 1.3 ms. A plain driver statement: building and caching a SQLAlchemy
+    construct for it cost more than the call (p50 10-12 ms).
+    """
+    rows = (
+        session.connection()
+        .exec_driver_sql(
+            "SELECT slot_title, slot_number FROM boz_append_episodes(%s, %s, %s, %s)",
+            (disc_id, show, season, slots),
+        )
+        .all()
+    )
+    return sorted(((t, n) for t, n in rows), key=lambda pair: pair[1])
+
+
 def _append(
     session: Session, season_id: int, disc_id: int, slots: list[int]
 ) -> list[tuple[int, int]]:
     """``slots`` get the season's next numbers; its row stays locked until the transaction
-    ends.
-
-    On PostgreSQL the counter moves and the episodes are inserted by one statement (a
-    data-modifying CTE), so the season's lock, which every preview of the season queues
-    on, is held for that statement and the commit: one round trip fewer for each waiter
-    to wait through (benchmarks/allocate.py on 2 cores: p99 44-46 ms before, 24-41 ms
-    after). SQLite, which holds its write lock from BEGIN anyway and has no
-    data-modifying CTEs, takes two statements.
-    """
+    ends."""
     count = len(slots)
-    moved = (
+    last = session.scalars(
         update(SEASONS)
         .where(SEASONS.c.id == season_id)
         .values(last_episode_assigned=SEASONS.c.last_episode_assigned + count)
         .returning(SEASONS.c.last_episode_assigned)
-    )
-    if session.get_bind().dialect.name != "postgresql":
-        last = session.scalars(moved).one()
-        return _insert(session, season_id, disc_id, slots, list(range(last - count + 1, last + 1)))
-    counter = moved.cte("moved")
-    slot = (
-        func.unnest(bindparam("slots", slots, type_=ARRAY(Integer)))
-        .table_valued("title_id", with_ordinality="position")
-        .render_derived()
-    )
-    number = counter.c.last_episode_assigned - count + slot.c.position
-    rows = session.execute(
-        insert(EPISODES)
-        .from_select(
-            ["season_id", "number", "disc_id", "title_id"],
-            select(literal(season_id), number, literal(disc_id), slot.c.title_id).select_from(
-                counter.join(slot, true())
-            ),
-        )
-        .returning(EPISODES.c.title_id, EPISODES.c.number)
-    ).all()
-    return [(row.title_id, row.number) for row in rows]
+    ).one()
+    return _insert(session, season_id, disc_id, slots, list(range(last - count + 1, last + 1)))
 
 
 def _take(session: Session, season_id: int, numbers: Sequence[int]) -> list[int]:
