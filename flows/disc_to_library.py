@@ -62,6 +62,7 @@ def disc_to_library(
             run_tags = label_run(plan.disc, settings.host_name)
             preflight_titles(plan.to_rip, settings, request.profile)
             ripped = False
+            handoff.warm_up()
             try:
                 with tags(*run_tags):
                     for n, title in enumerate(plan.to_rip, start=1):

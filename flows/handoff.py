@@ -9,7 +9,9 @@ beyond a thread pool for the in-process case.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from prefect import get_run_logger
@@ -18,7 +20,9 @@ from prefect.runtime import flow_run
 
 from boz.db import claims, store
 from boz.db.engine import open_database
+from boz.errors import BozError
 from boz.flows.transcode_title import transcode_title
+from boz.media.encoders import usable_encoders
 from boz.settings import Settings
 from boz.tasks.runtime import run_ended
 
@@ -37,6 +41,13 @@ class Handoff:
                 "--library applies to this host only; %s files titles in its own BOZ_LIBRARY",
                 self.deployment,
             )
+
+    def warm_up(self) -> None:
+        """Before the first rip: the first transcode in this process needs this host's
+        encoder trials (a second of trial encodes when the day's answer is not cached),
+        so they run beside that rip instead of after it."""
+        if not self.deployment:
+            threading.Thread(target=_try_encoders, args=(self.settings,), daemon=True).start()
 
     def submit(
         self,
@@ -102,3 +113,9 @@ class Handoff:
             self.wait()
         except Exception as exc:
             get_run_logger().warning("a transcode failed as well: %s", exc)
+
+
+def _try_encoders(settings: Settings) -> None:
+    """A failure here is the transcode's to report, when it asks again."""
+    with contextlib.suppress(BozError, OSError):
+        usable_encoders(settings)

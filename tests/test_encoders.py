@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import ffmpeg
@@ -146,6 +147,30 @@ def test_trials_are_cached_per_host_until_ffmpeg_changes(
 
     encoders.usable_encoders(settings, refresh=True)
     assert len(tried) == 12
+
+
+def test_callers_at_once_share_one_round_of_trials(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The drive flow starts the trials beside its first rip, and that title's transcode
+    may ask before they end: it waits for their answer instead of trying again."""
+    tried: list[str] = []
+    real = encoders.trial
+
+    def slow(ffmpeg: str, encoder: str, **kwargs: object) -> str | None:
+        tried.append(encoder)
+        time.sleep(0.2)  # long enough for the second caller to arrive meanwhile
+        return real(ffmpeg, encoder, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(encoders, "trial", slow)
+    settings = Settings(hardware_encoders=[], host_name="host-a")
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(encoders.usable_encoders, settings)
+        while not tried:
+            time.sleep(0.01)
+        second = pool.submit(encoders.usable_encoders, settings)
+        assert first.result(timeout=120) == second.result(timeout=120)
+    assert tried == ["libx264", "libx265", "libsvtav1"]
 
 
 def _encodes(options: dict[str, object], filters: list[str]) -> subprocess.CompletedProcess[str]:

@@ -164,10 +164,12 @@ def test_a_tool_failure_is_retried_and_a_collision_is_skipped(
 
     first = tmp_path / "first-call"
     flaky = tmp_path / "ffmpeg"
-    flaky.write_text(  # the first call fails; calls at once (encoder trials) never race
+    disc = disc_factory("SAMPLE_SHOW_S1_D1")
+    flaky.write_text(  # the first read of the disc fails (encoder trials run beside it)
         f"#!{sys.executable}\n"
         "import os, sys\n"
         "try:\n"
+        f"    if not any({str(disc)!r} in arg for arg in sys.argv): raise FileExistsError\n"
         f"    os.close(os.open({str(first)!r}, os.O_CREAT | os.O_EXCL))\n"
         "except FileExistsError:\n"
         "    os.execvp('ffmpeg', ['ffmpeg', *sys.argv[1:]])\n"
@@ -179,7 +181,7 @@ def test_a_tool_failure_is_retried_and_a_collision_is_skipped(
     squatter.parent.mkdir(parents=True)
     squatter.write_bytes(b"somebody else's file")
 
-    disc_to_library(str(disc_factory("SAMPLE_SHOW_S1_D1")), RipRequest(auto_approve=True))
+    disc_to_library(str(disc), RipRequest(auto_approve=True))
 
     jobs = {(j["title_index"], j["kind"]): j for j in boz_json("jobs")}
     assert jobs[(0, "rip")]["attempts"] == 2 and jobs[(0, "rip")]["status"] == "done"

@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,9 @@ TRIAL_SOURCE = "testsrc=size=320x240:rate=10:duration=1"
 TRIAL_TIMEOUT_S = 60.0
 CACHE_FILE = "encoders.json"
 CACHE_MAX_AGE_S = 24 * 3600.0
+# One trial run at a time in a process: a caller that finds one running waits for its
+# answer (the drive flow starts them early, the first transcode may ask meanwhile).
+_TRYING = threading.Lock()
 
 # x264's preset names (libx265 takes the same) in the other encoders' terms.
 _NVENC_PRESETS = {
@@ -154,6 +158,11 @@ def ffmpeg_version(ffmpeg: str) -> str:
 def usable_encoders(settings: Settings, *, refresh: bool = False) -> Trials:
     """Try every candidate (``settings.hardware_encoders``, then the software encoder of
     each codec), or take this host's cached answer while it is still valid."""
+    with _TRYING:
+        return _usable_encoders(settings, refresh=refresh)
+
+
+def _usable_encoders(settings: Settings, *, refresh: bool) -> Trials:
     candidates = list(dict.fromkeys([*settings.hardware_encoders, *SOFTWARE.values()]))
     key = {
         "ffmpeg": shutil.which(settings.ffmpeg) or settings.ffmpeg,
