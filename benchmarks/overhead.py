@@ -6,7 +6,10 @@ and through the same ffmpeg commands run directly, in one run on one machine. Pr
 both times and the ratio; only the ratio is meaningful across machines. Each run also
 says what the steps took in sum on either side (for ``boz rip`` from its job rows, so a
 transcode includes the check of its output) and how much of ``boz rip``'s wall time no
-step covered (start-up, hand-overs, flow runs starting and ending).
+step covered (start-up, hand-overs, flow runs starting and ending). As an encode's time
+varies from run to run by more than the overhead, it also prints ``boz rip``'s wall time
+against the tools' own time in that run: its rip jobs (copies and their checks) plus its
+encodes as timed inside the transcode jobs.
 
     .venv/bin/python benchmarks/overhead.py [--episodes 3] [--seconds 20] [--runs 3] [--size WxH]
         [--prefect-database sqlite|postgresql]
@@ -46,15 +49,24 @@ class Run:
     transcodes: float
     organizes: float = 0.0
     in_jobs: float | None = None  # wall time covered by at least one job
+    encodes: float | None = None  # the encodes' own ffmpeg time inside the transcode jobs
 
     def line(self, name: str) -> str:
         text = (
             f"{name}: {self.wall:.2f} s; rips {self.rips:.2f} s, transcodes {self.transcodes:.2f} s"
         )
-        if self.in_jobs is not None:
-            text += f", organizes {self.organizes:.2f} s; "
-            text += f"outside any step {self.wall - self.in_jobs:.2f} s"
+        if self.in_jobs is not None and self.encodes is not None:
+            text += f" (their encodes {self.encodes:.2f} s), organizes {self.organizes:.2f} s; "
+            text += f"outside any step {self.wall - self.in_jobs:.2f} s; "
+            text += f"wall / (rips + encodes) {self.own_ratio:.3f}"
         return text
+
+    @property
+    def own_ratio(self) -> float:
+        """Against the tools' time in this very run: the encodes vary by 5-15 % from run to
+        run on a small machine, more than the overhead measured."""
+        assert self.encodes is not None
+        return self.wall / (self.rips + self.encodes)
 
 
 def raw_ffmpeg(disc: Path, work: Path, settings: Settings, titles: list[Path]) -> Run:
@@ -92,12 +104,15 @@ def boz_rip(disc: Path, home: Path, env: dict[str, str]) -> Run:
     done = subprocess.run([sys.executable, "-m", "boz", "jobs", "--json"], check=True, env=env,
                           capture_output=True, text=True)  # fmt: skip
     spans: dict[str, list[tuple[float, float]]] = {"rip": [], "transcode": [], "organize": []}
+    encodes = 0.0
     for job in json.loads(done.stdout):
         started = datetime.fromisoformat(job["started"]).timestamp()
         spans[job["kind"]].append((started, datetime.fromisoformat(job["finished"]).timestamp()))
+        encodes += (job.get("details") or {}).get("encode_seconds", 0.0)
     took = {kind: sum(b - a for a, b in found) for kind, found in spans.items()}
     return Run(wall, took["rip"], took["transcode"], took["organize"],
-               _covered([span for found in spans.values() for span in found]))  # fmt: skip
+               _covered([span for found in spans.values() for span in found]),
+               encodes)  # fmt: skip
 
 
 def main() -> None:
@@ -138,6 +153,8 @@ def main() -> None:
     print(f"ffmpeg commands run directly : {raw_s:7.2f} s")
     print(f"boz rip --yes (new process)  : {boz_s:7.2f} s")
     print(f"ratio boz / raw              : {boz_s / raw_s:7.2f}")
+    own = statistics.median(r.own_ratio for r in boz)
+    print(f"boz wall / its own rips + encodes: {own:7.3f} (the same tools, timed in that run)")
     print(f"overhead per title           : {(boz_s - raw_s) / opts.episodes:7.2f} s")
 
 

@@ -182,6 +182,11 @@ def test_a_profile_run_by_the_pipeline(tmp_path: Path, boz_home: Path) -> None:
         ripped = store.job_details(s, disc_id, 0, JobKind.rip)
     assert ripped["measured"]["video"]["width"] == 320  # sampled once, by the rip
     assert (details["profile"], details["encoder"]) == ("small", "libx265")
+    with db.session() as s:
+        job = next(j for j in store.list_jobs(s) if j.kind is JobKind.transcode)
+    assert job.started is not None and job.finished is not None
+    # the encode's own time, for the benchmark and the operator: within the job's
+    assert 0 < details["encode_seconds"] <= (job.finished - job.started).total_seconds()
     fit = details["fit"]
     assert isinstance(fit, dict) and (fit["width"], fit["height"]) == (320, 240)
     assert fit["filters"] == "" and fit["bars"] == {"top": 0, "bottom": 0, "left": 0, "right": 0}

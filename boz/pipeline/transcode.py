@@ -8,6 +8,7 @@ chose go into the job row before ffmpeg starts, so a failed encode still shows t
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +78,7 @@ def transcode_title(
             store.record_job_details(s, disc_id, title_index, JobKind.transcode, **chosen.details())
         for line in chosen.lines():
             say(line)
+        began = time.monotonic()
         run_ffmpeg(
             chosen.args,
             stall_seconds=settings.stall_seconds,
@@ -85,6 +87,7 @@ def transcode_title(
             on_progress=on_progress,
             nice=settings.transcode_nice,  # the drive and the hand-overs must not wait on it
         )
+        encoded = round(time.monotonic() - began, 2)  # the job's time, less what wraps it
         verify_output(
             part,
             chosen.expected,
@@ -94,6 +97,10 @@ def transcode_title(
             decode=settings.verify_decode,
             stall_seconds=settings.stall_seconds,
         )
+        with db.session() as s:
+            store.record_job_details(
+                s, disc_id, title_index, JobKind.transcode, encode_seconds=encoded
+            )
 
     return run_job(
         db,
