@@ -173,10 +173,12 @@ def _for_prefect(database_url: str | None) -> str | None:
 
 
 def _fingerprint(database: str | None) -> str:
-    """Which database a server uses, recorded beside it without the password in it."""
+    """Which database a server uses (host, port, user, name), recorded beside it; the
+    password plays no part, so nothing derived from it lands on disk."""
     if database is None:
         return "sqlite"
-    return hashlib.sha256(database.encode()).hexdigest()
+    where = make_url(database).set(password=None).render_as_string()
+    return hashlib.sha256(where.encode()).hexdigest()
 
 
 def _recorded_database(prefect_home: Path) -> str:
