@@ -14,7 +14,7 @@ import re
 import socket
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
@@ -162,8 +162,16 @@ class Settings(BaseSettings):
     def _postgresql_only(cls, value: SecretStr | None) -> SecretStr | None:
         """Prefect's server keeps its data in SQLite (the default, under home) or PostgreSQL;
         anything else would only fail when the server starts, detached, in its log."""
-        postgresql = r"postgres(ql)?(\+\w+)?://"
-        if value is not None and not re.match(postgresql, value.get_secret_value()):
+        if value is None:
+            return value
+        from sqlalchemy.engine import make_url  # only when set: commands start without it
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            backend = make_url(value.get_secret_value()).get_backend_name()
+        except ArgumentError:
+            backend = None
+        if backend not in ("postgresql", "postgres"):
             raise ValueError("must be a PostgreSQL URL (postgresql://user:password@host/db)")
         return value
 
@@ -255,7 +263,12 @@ def explain(exc: Exception) -> str:
 def _secret(field: str) -> bool:
     """Whether the setting may hold a password or token, never to be echoed."""
     model = Settings.model_fields.get(field)
-    return model is not None and "SecretStr" in str(model.annotation)
+    return model is not None and _holds_secret(model.annotation)
+
+
+def _holds_secret(annotation: object) -> bool:
+    """``SecretStr``, or a type built of it (``SecretStr | None``, ``list[SecretStr]``)."""
+    return annotation is SecretStr or any(_holds_secret(arg) for arg in get_args(annotation))
 
 
 def _toml_line(field: str) -> int | None:
