@@ -10,10 +10,10 @@ Starting is safe to do from many processes at once: one lock per home makes exac
 of them spawn the server (one database migration) while the others wait and then find
 it. Its data is SQLite under ``<home>/prefect``, or a PostgreSQL database the operator
 names: Prefect on SQLite answers writes that collide (many runs at once, as on a drive
-host with transcodes beside its rips) with 503 "database is locked", and its client waits
-about 2 s before it tries again. It is patient: a new database takes 16-18 s to migrate
-on an idle machine and much longer on a loaded one, so ``start`` waits as long as the
-server process lives.
+host with transcodes beside its rips) with 503 "database is locked", which ``server_app``
+retries inside the server before its client would wait 2 s. It is patient: a new
+database takes 16-18 s to migrate on an idle machine and much longer on a loaded one, so
+``start`` waits as long as the server process lives.
 """
 
 from __future__ import annotations
@@ -202,7 +202,7 @@ def _port_taken(host: str, port: int) -> bool:
 
 
 def _spawn(prefect_home: Path, host: str, port: int, url: str, database: str | None) -> int:
-    """Start ``prefect server start`` detached; returns where its output starts in the log."""
+    """Start the server (``server_app``) detached; returns where its output starts in the log."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env |= {
         "PREFECT_HOME": str(prefect_home),
@@ -215,7 +215,7 @@ def _spawn(prefect_home: Path, host: str, port: int, url: str, database: str | N
     }
     if database is not None:
         env["PREFECT_API_DATABASE_CONNECTION_URL"] = database
-    args = [sys.executable, "-m", "prefect", "server", "start", "--host", host]
+    args = [sys.executable, "-m", "boz.deployments.server_app", "--host", host]
     args += ["--port", str(port)]
     alive = os.open(prefect_home / "server.alive", os.O_RDWR | os.O_CREAT, 0o600)
     try:

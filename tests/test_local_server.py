@@ -48,14 +48,14 @@ def _free_port() -> int:
 
 
 def _servers(port: int) -> set[int]:
-    """Pids of the ``prefect server start`` processes for ``port`` running now."""
+    """Pids of the local Prefect server processes for ``port`` running now."""
     found = set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         with contextlib.suppress(OSError):
             args = (entry / "cmdline").read_bytes().split(b"\0")
-            if {b"prefect", b"server", b"start", str(port).encode()} <= set(args):
+            if {b"boz.deployments.server_app", str(port).encode()} <= set(args):
                 found.add(int(entry.name))
     return found
 
