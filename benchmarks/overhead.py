@@ -9,7 +9,9 @@ transcode includes the check of its output) and how much of ``boz rip``'s wall t
 step covered (start-up, hand-overs, flow runs starting and ending). As an encode's time
 varies from run to run by more than the overhead, it also prints ``boz rip``'s wall time
 against the tools' own time in that run: its rip jobs (copies and their checks) plus its
-encodes as timed inside the transcode jobs.
+encodes as timed inside the transcode jobs. And the CPU time spent beside the tools (boz's
+own processes and the Prefect server, beyond what the commands took): on a machine whose
+cores an encode already fills, that is time taken from the encodes.
 
     .venv/bin/python benchmarks/overhead.py [--episodes 3] [--seconds 20] [--runs 3] [--size WxH]
         [--prefect-database sqlite|postgresql]
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -50,6 +53,8 @@ class Run:
     organizes: float = 0.0
     in_jobs: float | None = None  # wall time covered by at least one job
     encodes: float | None = None  # the encodes' own ffmpeg time inside the transcode jobs
+    cpu: float = 0.0  # CPU seconds of the run's processes (boz rip and its tools, or ffmpeg)
+    server_cpu: float = 0.0  # CPU seconds the Prefect server spent during the run
 
     def line(self, name: str) -> str:
         text = (
@@ -58,7 +63,10 @@ class Run:
         if self.in_jobs is not None and self.encodes is not None:
             text += f" (their encodes {self.encodes:.2f} s), organizes {self.organizes:.2f} s; "
             text += f"outside any step {self.wall - self.in_jobs:.2f} s; "
-            text += f"wall / (rips + encodes) {self.own_ratio:.3f}"
+            text += f"wall / (rips + encodes) {self.own_ratio:.3f}; "
+            text += f"CPU {self.cpu:.1f} s, the Prefect server's {self.server_cpu:.1f} s"
+        else:
+            text += f"; CPU {self.cpu:.1f} s"
         return text
 
     @property
@@ -69,20 +77,35 @@ class Run:
         return self.wall / (self.rips + self.encodes)
 
 
+def _children_cpu() -> float:
+    """CPU seconds of this process' ended children and theirs: the tools run directly,
+    or ``boz rip`` with its ffmpeg."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds of a running process (the Prefect server), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def raw_ffmpeg(disc: Path, work: Path, settings: Settings, titles: list[Path]) -> Run:
     work.mkdir(parents=True)
-    copies = encodes = 0.0
+    copies = encodes = cpu = 0.0
     for n, title in enumerate(titles):
         ripped, encoded = work / f"{n}.rip.mkv", work / f"{n}.mkv"
-        began = time.perf_counter()
+        began, cpu_began = time.perf_counter(), _children_cpu()
         run_ffmpeg(stream_copy_args(title, ripped, ffmpeg_path="ffmpeg"), stall_seconds=120)
         copies += time.perf_counter() - began
+        cpu += _children_cpu() - cpu_began
         # The pipeline's own command, decided untimed: the tools alone are the baseline.
         args = plan(settings, probe(ripped, count_packets=True), encoded).args
-        began = time.perf_counter()
+        began, cpu_began = time.perf_counter(), _children_cpu()
         run_ffmpeg(args, stall_seconds=120)
         encodes += time.perf_counter() - began
-    return Run(copies + encodes, copies, encodes)
+        cpu += _children_cpu() - cpu_began
+    return Run(copies + encodes, copies, encodes, cpu=cpu)
 
 
 def _covered(spans: list[tuple[float, float]]) -> float:
@@ -95,12 +118,14 @@ def _covered(spans: list[tuple[float, float]]) -> float:
     return total
 
 
-def boz_rip(disc: Path, home: Path, env: dict[str, str]) -> Run:
+def boz_rip(disc: Path, home: Path, env: dict[str, str], server_pid: int) -> Run:
     env = env | {"BOZ_HOME": str(home)}
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), _children_cpu()
+    server_began = _process_cpu(server_pid)
     subprocess.run([sys.executable, "-m", "boz", "rip", str(disc), "--yes"], check=True,
                    env=env, capture_output=True)  # fmt: skip
     wall = time.perf_counter() - began
+    cpu, server_cpu = _children_cpu() - cpu_began, _process_cpu(server_pid) - server_began
     done = subprocess.run([sys.executable, "-m", "boz", "jobs", "--json"], check=True, env=env,
                           capture_output=True, text=True)  # fmt: skip
     spans: dict[str, list[tuple[float, float]]] = {"rip": [], "transcode": [], "organize": []}
@@ -112,7 +137,7 @@ def boz_rip(disc: Path, home: Path, env: dict[str, str]) -> Run:
     took = {kind: sum(b - a for a, b in found) for kind, found in spans.items()}
     return Run(wall, took["rip"], took["transcode"], took["organize"],
                _covered([span for found in spans.values() for span in found]),
-               encodes)  # fmt: skip
+               encodes, cpu, server_cpu)  # fmt: skip
 
 
 def main() -> None:
@@ -137,10 +162,11 @@ def main() -> None:
         episodes = sorted(disc.glob("*.mkv"))[: opts.episodes]
         with prefect_server(tmp / "server", opts.prefect_database) as url:
             env["PREFECT_API_URL"] = url
+            server_pid = int((tmp / "server" / "prefect" / "server.pid").read_text())
             raw, boz = [], []
             for run in range(opts.runs):
                 raw.append(raw_ffmpeg(disc, tmp / f"raw-{run}", settings, episodes))
-                boz.append(boz_rip(disc, tmp / f"home-{run}", env))
+                boz.append(boz_rip(disc, tmp / f"home-{run}", env, server_pid))
                 print(f"run {run + 1}, ratio {boz[-1].wall / raw[-1].wall:.3f}", flush=True)
                 print("  " + raw[-1].line("directly"), flush=True)
                 print("  " + boz[-1].line("boz rip "), flush=True)
@@ -156,6 +182,11 @@ def main() -> None:
     own = statistics.median(r.own_ratio for r in boz)
     print(f"boz wall / its own rips + encodes: {own:7.3f} (the same tools, timed in that run)")
     print(f"overhead per title           : {(boz_s - raw_s) / opts.episodes:7.2f} s")
+    more = statistics.median(b.cpu + b.server_cpu - r.cpu for b, r in zip(boz, raw, strict=True))
+    print(
+        f"CPU beside the tools         : {more:7.2f} s (boz's processes and the Prefect "
+        f"server, over the commands'; {os.cpu_count()} CPUs)"
+    )
 
 
 if __name__ == "__main__":
