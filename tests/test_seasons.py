@@ -55,6 +55,30 @@ def test_disc_two_continues_and_a_second_preview_keeps_numbers(db: Database) -> 
     assert _counter(db) == 6
 
 
+def test_a_proposals_numbers_on_postgresql_commit_on_their_own(db: Database) -> None:
+    """On PostgreSQL the proposal's allocation is a statement that is its own transaction:
+    the numbers stay with the disc when the preview's transaction then fails, and the disc
+    gets no second run. Elsewhere it does nothing and ``assign`` allocates as before."""
+    one, two = _disc(db, "D1"), _disc(db, "D2", titles=2)
+
+    def alone(disc: tuple[int, list[int]], counts: list[int]) -> dict[int, list[int]]:
+        return seasons.append_alone(db.engine, disc_id=disc[0], show="Show", season=1,
+                                    title_ids=disc[1], counts=counts)  # fmt: skip
+
+    postgresql = db.engine.dialect.name == "postgresql"
+    with pytest.raises(RuntimeError, match="failed"), db.session() as s:
+        got = alone(one, [1, 1, 1])
+        store.update_disc(s, one[0], show="Show")  # the preview writes on, then fails
+        raise RuntimeError("the preview failed after its allocation")
+    assert got == (dict(zip(one[1], [[1], [2], [3]], strict=True)) if postgresql else {})
+    assert alone(one, [1, 1, 1]) == {}  # held already (PostgreSQL): assign decides
+    assert _assign(db, one) == [1, 2, 3]  # on PostgreSQL the numbers it held
+    assert _counter(db) == 3
+    two_numbers = {two[1][0]: [4], two[1][1]: [5, 6]}  # a double episode counts twice
+    assert alone(two, [1, 2]) == (two_numbers if postgresql else {})
+    assert _counter(db) == (6 if postgresql else 3)
+
+
 def test_release_gives_back_only_the_top_of_the_season(db: Database) -> None:
     one, two = _disc(db, "D1"), _disc(db, "D2")
     _assign(db, one)

@@ -154,6 +154,8 @@ def _plan(
     extra_kinds = {t.index: t.extra_kind for t in disc.titles}
     typical_from = None
     looks_double: set[int] = set()
+    known_names: dict[int, str | None] | None = None
+    given_alone: dict[int, list[int]] = {}
     order_unsure = False
     unlike: set[int] = set()
     if decided_by is not None:
@@ -174,7 +176,7 @@ def _plan(
         order = known.order or sorted(roles)
         counts = known.counts
         chosen = _chosen(roles, disc.titles, min_seconds, keep_extras=keep_extras)
-        store.set_known_names(s, disc_id, known.names)
+        known_names = known.names
     else:
         history = seasons.episode_history(s, key, ident.season, disc_id) if tv else None  # type: ignore[arg-type]
         from_tvdb = found_guide.typical_s() if found_guide is not None else None
@@ -210,7 +212,27 @@ def _plan(
         order_unsure = found.order_unsure
         unlike = found.unlike
         chosen = _chosen(roles, disc.titles, min_seconds, keep_extras=keep_extras)
-        store.set_known_names(s, disc_id, {})
+        known_names = {}
+    if tv:
+        ids = {t.index: t.id for t in disc.titles}
+        episodes = [i for i in order if i in chosen and roles[i] is TitleRole.episode]
+        episodes += sorted(
+            i for i in chosen if roles.get(i) is TitleRole.episode and i not in episodes
+        )
+        numbered = [i for i in episodes if ids[i] is not None]
+        if decided_by is None and known_numbers is None and first_episode is None:
+            # Before this transaction writes to the disc's row, which that statement locks;
+            # never for a decision, which a dry run rolls back.
+            given_alone = seasons.append_alone(
+                s.get_bind(),  # type: ignore[arg-type]
+                disc_id=disc_id,
+                show=key,
+                season=ident.season,  # type: ignore[arg-type]
+                title_ids=[ids[i] for i in numbered],
+                counts=[counts.get(i, 1) for i in numbered],
+            )
+    if known_names is not None:
+        store.set_known_names(s, disc_id, known_names)
     store.set_title_plan(
         s, disc_id, {i: (r, i in chosen, extra_kinds.get(i)) for i, r in roles.items()}
     )
@@ -225,12 +247,6 @@ def _plan(
         tvdb_id=found_guide.series_id if found_guide else disc.tvdb_id,
     )
     if tv:
-        ids = {t.index: t.id for t in disc.titles}
-        episodes = [i for i in order if i in chosen and roles[i] is TitleRole.episode]
-        episodes += sorted(
-            i for i in chosen if roles.get(i) is TitleRole.episode and i not in episodes
-        )
-        numbered = [i for i in episodes if ids[i] is not None]
 
         def assign(exactly: list[int] | None) -> dict[int, list[int]]:
             return seasons.assign(
@@ -245,7 +261,7 @@ def _plan(
             )
 
         try:
-            given = assign(known_numbers)
+            given = given_alone or assign(known_numbers)
         except EpisodeConflict as held:
             if known_numbers is None:
                 raise
