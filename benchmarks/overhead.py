@@ -14,7 +14,7 @@ own processes and the Prefect server, beyond what the commands took): on a machi
 cores an encode already fills, that is time taken from the encodes.
 
     .venv/bin/python benchmarks/overhead.py [--episodes 3] [--seconds 20] [--runs 3] [--size WxH]
-        [--prefect-database sqlite|postgresql]
+        [--prefect-database sqlite|postgresql] [--transcode-nice N]
 """
 
 from __future__ import annotations
@@ -148,6 +148,7 @@ def main() -> None:
     parser.add_argument("--size", default="320x180", help="720x480 for DVD-sized episodes")
     parser.add_argument("--prefect-database", choices=PREFECT_DATABASES, default="sqlite",
                         help="the Prefect server's own data")  # fmt: skip
+    parser.add_argument("--transcode-nice", type=int, help="BOZ_TRANSCODE_NICE for boz rip")
     opts = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="boz-bench-") as tmp_name:
@@ -158,6 +159,8 @@ def main() -> None:
         min_seconds = str(int(opts.seconds / 2))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("BOZ_", "PREFECT_"))}
         env |= {"BOZ_MIN_TITLE_SECONDS": min_seconds, "PREFECT_HOME": str(tmp / "prefect-client")}
+        if opts.transcode_nice is not None:
+            env["BOZ_TRANSCODE_NICE"] = str(opts.transcode_nice)
         settings = Settings(home=tmp / "settings-only")
         episodes = sorted(disc.glob("*.mkv"))[: opts.episodes]
         with prefect_server(tmp / "server", opts.prefect_database) as url:
