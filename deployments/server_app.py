@@ -17,6 +17,7 @@ runs the same app under uvicorn, services and UI included).
 from __future__ import annotations
 
 import argparse
+import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -29,6 +30,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+# In the server's log: how often its clients would have waited 2 s.
+LOG = logging.getLogger("prefect.server.retries")
 RETRY_BUDGET_S = 1.5
 FIRST_DELAY_S = 0.02
 LONGEST_DELAY_S = 0.4
@@ -57,6 +60,7 @@ class RetryUnavailable:
             last = time.monotonic() + delay >= give_up
             if await _attempt(self.app, scope, body, receive, send, last=last):
                 return
+            LOG.warning("%s %s: 503, tried again in %.2f s", scope["method"], scope["path"], delay)
             await anyio.sleep(delay)
             delay = min(delay * 2, LONGEST_DELAY_S)
 
