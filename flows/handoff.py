@@ -2,9 +2,10 @@
 
 With ``BOZ_TRANSCODE_DEPLOYMENT`` set, a run of that deployment on the transcode pool
 (whichever worker takes it); otherwise in this process, beside the next rip, at most
-``BOZ_TRANSCODE_SLOTS`` at a time (0: in line, before the next rip, as one machine did
-before work pools). Either way Prefect runs and records them; nothing here queues work
-beyond a thread pool for the in-process case.
+``BOZ_TRANSCODE_SLOTS`` encodes at a time (0: in line, before the next rip, as one
+machine did before work pools). Either way Prefect runs and records them; nothing here
+queues work beyond a thread pool for the in-process case, one thread more than the slots
+so that the next title's run starts while the last one ends (see ``encode_turn``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from prefect.runtime import flow_run
 from boz.db import claims, store
 from boz.db.engine import open_database
 from boz.errors import BozError
-from boz.flows.transcode_title import transcode_title
+from boz.flows.transcode_title import TURNS, transcode_title
 from boz.media.encoders import usable_encoders
 from boz.settings import Settings
 from boz.tasks.runtime import run_ended
@@ -34,7 +35,9 @@ class Handoff:
         self.profile = profile
         self.deployment = settings.transcode_deployment
         inline = self.deployment or settings.transcode_slots == 0
-        self.pool = None if inline else ThreadPoolExecutor(settings.transcode_slots, "transcode")
+        slots = settings.transcode_slots
+        self.pool = None if inline else ThreadPoolExecutor(slots + 1, "transcode")
+        self.turns = threading.BoundedSemaphore(max(slots, 1))
         self.futures: list[Future[str]] = []
         if self.deployment and library:
             get_run_logger().warning(
@@ -82,6 +85,7 @@ class Handoff:
             transcode_title(disc_id, title_index, self.library, self.profile, position)
         else:
             context = contextvars.copy_context()  # the child run's parent is this flow run
+            context.run(TURNS.set, self.turns)
             future = self.pool.submit(
                 context.run,
                 transcode_title,

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+
 from prefect import flow, get_run_logger, tags
 
 from boz.db import store
@@ -11,6 +16,29 @@ from boz.pipeline import run_labels
 from boz.settings import Settings
 from boz.tasks.runtime import label_run
 from boz.tasks.steps import encode_title, organize_title
+
+# Set by the ripping process' hand-over in the context its child runs start from: the
+# in-process transcode slots. None (a deployment's run, or titles in line): no limit here.
+TURNS: ContextVar[threading.Semaphore | None] = ContextVar("transcode_turns", default=None)
+
+
+@contextlib.contextmanager
+def encode_turn(log: Callable[[str], object]) -> Iterator[None]:
+    """Hold one of this process' transcode slots for the encode only. A flow run takes up
+    to a second to end once its work is done (Prefect joins its heartbeat thread), so a
+    slot held for the whole run would leave the cores idle for that second between
+    titles; the next title's run is already started and waiting here instead."""
+    turns = TURNS.get()
+    if turns is None:
+        yield
+        return
+    if not turns.acquire(blocking=False):
+        log("waiting for a transcode slot")
+        turns.acquire()
+    try:
+        yield
+    finally:
+        turns.release()
 
 
 @flow(name="transcode_title", flow_run_name="transcode disc {disc_id} title {title_index}")
@@ -35,7 +63,8 @@ def transcode_title(
             encode = encode_title.with_options(
                 task_run_name=run_labels.step_name("transcode", disc, title)
             )
-            encode(disc_id, title_index, settings, profile, position)
+            with encode_turn(get_run_logger().info):
+                encode(disc_id, title_index, settings, profile, position)
             organize = organize_title.with_options(
                 task_run_name=run_labels.step_name("organize", disc, title)
             )

@@ -250,7 +250,8 @@ def test_one_machine_transcodes_a_title_while_the_next_one_rips(
     boz_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No settings: disc_to_library hands each ripped title to a transcode_title run in the
-    same process and rips the next title meanwhile (the job rows' timestamps show it)."""
+    same process and rips the next title meanwhile (the job rows' timestamps show it), one
+    encode at a time (BOZ_TRANSCODE_SLOTS defaults to 1)."""
     tests = Path(__file__).resolve().parent
     monkeypatch.setenv("BOZ_MAKEMKVCON", str(tests / "fakes" / "makemkvcon"))
     monkeypatch.setenv("FAKE_MAKEMKV_STATE", str(tmp_path / "fake-state"))
@@ -268,6 +269,8 @@ def test_one_machine_transcodes_a_title_while_the_next_one_rips(
         and rips[i + 1]["started"] < transcodes[i]["finished"]
     ]  # fmt: skip
     assert overlapping, jobs
+    encodes = sorted((j["started"], j["finished"]) for j in transcodes.values())
+    assert all(a[1] <= b[0] for a, b in zip(encodes, encodes[1:])), encodes  # one slot
     assert len(library_files(boz_home)) == 4
 
 
