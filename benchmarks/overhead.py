@@ -34,6 +34,7 @@ from pathlib import Path
 
 from servers import PREFECT_DATABASES, prefect_server
 
+from boz.deployments.local_server import server_pid
 from boz.media.commands import stream_copy_args
 from boz.media.probe import probe
 from boz.media.runner import run_ffmpeg
@@ -118,14 +119,14 @@ def _covered(spans: list[tuple[float, float]]) -> float:
     return total
 
 
-def boz_rip(disc: Path, home: Path, env: dict[str, str], server_pid: int) -> Run:
+def boz_rip(disc: Path, home: Path, env: dict[str, str], server: int) -> Run:
     env = env | {"BOZ_HOME": str(home)}
     began, cpu_began = time.perf_counter(), _children_cpu()
-    server_began = _process_cpu(server_pid)
+    server_began = _process_cpu(server)
     subprocess.run([sys.executable, "-m", "boz", "rip", str(disc), "--yes"], check=True,
                    env=env, capture_output=True)  # fmt: skip
     wall = time.perf_counter() - began
-    cpu, server_cpu = _children_cpu() - cpu_began, _process_cpu(server_pid) - server_began
+    cpu, server_cpu = _children_cpu() - cpu_began, _process_cpu(server) - server_began
     done = subprocess.run([sys.executable, "-m", "boz", "jobs", "--json"], check=True, env=env,
                           capture_output=True, text=True)  # fmt: skip
     spans: dict[str, list[tuple[float, float]]] = {"rip": [], "transcode": [], "organize": []}
@@ -165,11 +166,12 @@ def main() -> None:
         episodes = sorted(disc.glob("*.mkv"))[: opts.episodes]
         with prefect_server(tmp / "server", opts.prefect_database) as url:
             env["PREFECT_API_URL"] = url
-            server_pid = int((tmp / "server" / "prefect" / "server.pid").read_text())
+            pid = server_pid(tmp / "server")
+            assert pid is not None
             raw, boz = [], []
             for run in range(opts.runs):
                 raw.append(raw_ffmpeg(disc, tmp / f"raw-{run}", settings, episodes))
-                boz.append(boz_rip(disc, tmp / f"home-{run}", env, server_pid))
+                boz.append(boz_rip(disc, tmp / f"home-{run}", env, pid))
                 print(f"run {run + 1}, ratio {boz[-1].wall / raw[-1].wall:.3f}", flush=True)
                 print("  " + raw[-1].line("directly"), flush=True)
                 print("  " + boz[-1].line("boz rip "), flush=True)

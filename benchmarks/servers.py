@@ -38,7 +38,8 @@ def postgresql():  # type: ignore[no-untyped-def]  # tests/postgres.py's Postgre
 
 @contextlib.contextmanager
 def prefect_server(folder: Path, database: Literal["sqlite", "postgresql"]) -> Iterator[str]:
-    """The local Prefect server under ``folder``; yields its API URL. On SQLite Prefect
+    """The local Prefect server under ``folder``; yields its API URL (its process:
+    ``local_server.server_pid(folder)``). On SQLite Prefect
     answers a write that collides with another with 503 and its client waits about 2 s;
     on PostgreSQL it waits on row locks instead."""
     with contextlib.ExitStack() as stack:

@@ -108,6 +108,13 @@ def stop(home: Path) -> bool:
         return _stop(prefect_home)
 
 
+def server_pid(home: Path) -> int | None:
+    """The process of the server ``start`` left running for ``home`` (a benchmark reads
+    its CPU time); None if none runs."""
+    prefect_home = home / "prefect"
+    return _recorded(prefect_home)[0] if _serving(prefect_home) else None
+
+
 def _stop(prefect_home: Path) -> bool:
     pid_file = prefect_home / "server.pid"
     if not _serving(prefect_home):

@@ -24,7 +24,7 @@ import httpx
 import psycopg
 import pytest
 
-from boz.deployments.local_server import api_url, healthy, start, stop
+from boz.deployments.local_server import api_url, healthy, server_pid, start, stop
 from boz.errors import PrefectUnavailable
 
 STARTERS = 4
@@ -140,10 +140,12 @@ def test_processes_starting_at_once_on_a_loaded_machine_share_one_server(tmp_pat
             assert healthy(url)
             server = int((home / "prefect" / "server.pid").read_text())
             assert spawned == {server}
+            assert server_pid(home) == server
 
             assert stop(home)
             assert not healthy(url)
             assert not _servers(port)
+            assert server_pid(home) is None
     finally:
         for starter in starters:
             starter.kill()
@@ -190,6 +192,7 @@ def test_stop_never_kills_what_a_stale_pid_file_names(tmp_path: Path) -> None:
     try:
         (tmp_path / "home" / "prefect").mkdir(parents=True)
         (tmp_path / "home" / "prefect" / "server.pid").write_text(str(stranger.pid))
+        assert server_pid(tmp_path / "home") is None  # the pid file names a stranger
         assert stop(tmp_path / "home") is False
         assert stranger.poll() is None
     finally:
