@@ -45,6 +45,7 @@ def disc_to_library(
     disc_id = resume.disc_id if resume else detect_disc(source, settings).id
     assert disc_id is not None
     handoff = Handoff(settings, request.library, request.profile)
+    handoff.warm_up()
     notes: list[str] = []
     try:
         with lifecycle.owning(db, disc_id, current_runner(settings)):
@@ -62,7 +63,6 @@ def disc_to_library(
             run_tags = label_run(plan.disc, settings.host_name)
             preflight_titles(plan.to_rip, settings, request.profile)
             ripped = False
-            handoff.warm_up()
             try:
                 with tags(*run_tags):
                     for n, title in enumerate(plan.to_rip, start=1):

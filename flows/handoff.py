@@ -46,9 +46,10 @@ class Handoff:
             )
 
     def warm_up(self) -> None:
-        """Before the first rip: the first transcode in this process needs this host's
+        """As the run starts: the first transcode in this process needs this host's
         encoder trials (a second of trial encodes when the day's answer is not cached),
-        so they run beside that rip instead of after it."""
+        so they run beside the preview and the approval (and the first rip, if they take
+        longer), never between that rip and its transcode."""
         if not self.deployment:
             threading.Thread(target=_try_encoders, args=(self.settings,), daemon=True).start()
 

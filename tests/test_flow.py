@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -270,7 +271,7 @@ def test_one_machine_transcodes_a_title_while_the_next_one_rips(
     ]  # fmt: skip
     assert overlapping, jobs
     encodes = sorted((j["started"], j["finished"]) for j in transcodes.values())
-    assert all(a[1] <= b[0] for a, b in zip(encodes, encodes[1:])), encodes  # one slot
+    assert all(a[1] <= b[0] for a, b in pairwise(encodes)), encodes  # one slot
     assert len(library_files(boz_home)) == 4
 
 

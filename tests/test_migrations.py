@@ -1,5 +1,7 @@
 """The Alembic migrations on both backends: a SQLite file and the session's PostgreSQL."""
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from boz.db.engine import make_engine
 from boz.db.migrate import alembic_config, upgrade
-from boz.db.tables import Base, DriveRow
+from boz.db.tables import SCHEMA_REVISION, Base, DriveRow
 
 TABLES = {"hosts", "drives", "discs", "titles", "jobs", "tv_seasons", "tv_episodes"}
 
@@ -33,6 +35,35 @@ def test_one_head_and_dated_revision_files(engine: Engine) -> None:
     upgrade(engine)
     with engine.connect() as conn:  # and the database records that head
         assert MigrationContext.configure(conn).get_current_heads() == tuple(script.get_heads())
+    assert script.get_current_head() == SCHEMA_REVISION  # what tables.py says it describes
+
+
+# A new process opens the database, then says whether it had to load Alembic.
+OPENS = """
+import sys
+from boz.db.engine import open_database
+open_database(sys.argv[1])
+print("alembic" in sys.modules)
+"""
+
+
+def test_a_database_at_the_newest_revision_opens_without_alembic(database_url: str) -> None:
+    """Every boz command opens the database; only one that is behind pays for Alembic."""
+
+    def opened_with_alembic() -> bool:
+        done = subprocess.run([sys.executable, "-c", OPENS, database_url], check=True,
+                              capture_output=True, text=True)  # fmt: skip
+        return done.stdout.strip() == "True"
+
+    assert opened_with_alembic()  # new: migrated
+    assert not opened_with_alembic()
+    engine = make_engine(database_url)
+    try:
+        command.downgrade(alembic_config(engine), "0006")
+    finally:
+        engine.dispose()
+    assert opened_with_alembic()  # one revision behind: upgraded again
+    assert not opened_with_alembic()
 
 
 def test_upgrade_from_empty_matches_the_models(engine: Engine) -> None:

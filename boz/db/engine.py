@@ -24,9 +24,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -265,9 +265,25 @@ class Database:
 
 @cache
 def open_database(url: str) -> Database:
-    """The process's database for ``url``, migrated to the newest schema on first use."""
-    from boz.db.migrate import upgrade
+    """The process's database for ``url``, migrated to the newest schema on first use.
+
+    Every ``boz`` command opens it; loading Alembic and its scripts to find nothing to do
+    cost each a third of a second, so a database that records the newest revision is
+    taken as it is."""
+    from boz.db.tables import SCHEMA_REVISION  # the tables' modules use this one
 
     engine = make_engine(url)
-    upgrade(engine)
+    if _revision(engine) != SCHEMA_REVISION:
+        from boz.db.migrate import upgrade
+
+        upgrade(engine)
     return Database(engine)
+
+
+def _revision(engine: Engine) -> str | None:
+    """The revision the database records; None for a new one (or one Alembic must see)."""
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError:
+        return None

@@ -7,7 +7,9 @@ staging, so the rest of the pipeline sees exactly what a disc rip gives it.
 
 from __future__ import annotations
 
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -87,9 +89,12 @@ class FolderSource:
             )
 
     def read_titles(self) -> list[Title]:
+        """One ffprobe per file, side by side: each is mostly its own start-up."""
         self.require_titles()
         ffprobe = self.settings.ffprobe
-        return [self._title(f, probe(f.path, ffprobe=ffprobe)) for f in self.files]
+        with ThreadPoolExecutor(min(len(self.files), os.cpu_count() or 1)) as pool:
+            found = list(pool.map(lambda f: probe(f.path, ffprobe=ffprobe), self.files))
+        return [self._title(f, info) for f, info in zip(self.files, found, strict=True)]
 
     def rip(self, title: Title, target: Path, *, on_progress: ProgressCallback | None) -> MediaInfo:
         """Stream-copy the title's file to ``target``; returns what ``target`` must hold.
