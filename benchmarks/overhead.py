@@ -17,7 +17,7 @@ Each run is a new disc (the same files under the next disc's name) in one boz ho
 has ripped before, as an operator's next disc: its database migrated and the host's
 encoder trials cached for the day. ``--fresh-home`` gives each run a home of its own, as
 the first disc ever: the migrations and the trials (a second of trial encodes beside the
-first rip) count too.
+first rip) count too. Runs alternate which side goes first.
 
     .venv/bin/python benchmarks/overhead.py [--episodes 3] [--seconds 20] [--runs 3] [--size WxH]
         [--prefect-database sqlite|postgresql] [--transcode-nice N] [--fresh-home]
@@ -198,11 +198,19 @@ def main() -> None:
                 usable_encoders(Settings(home=home))
             raw, boz = [], []
             for run in range(opts.runs):
-                raw.append(raw_ffmpeg(disc, tmp / f"raw-{run}", settings, episodes))
                 named = _next_disc(disc, run + 1)
                 where = tmp / f"home-{run}" if opts.fresh_home else home
-                boz.append(boz_rip(named, where, env, pid))
-                print(f"run {run + 1}, ratio {boz[-1].wall / raw[-1].wall:.3f}", flush=True)
+                # boz went second until 2026-12-08 and its encodes ran up to 11 % slower in
+                # 7 runs of 12: alternate, so an effect of order (a host slowing after
+                # minutes of full load) cannot pass for boz's.
+                if run % 2:
+                    boz.append(boz_rip(named, where, env, pid))
+                raw.append(raw_ffmpeg(disc, tmp / f"raw-{run}", settings, episodes))
+                if not run % 2:
+                    boz.append(boz_rip(named, where, env, pid))
+                first = "boz rip" if run % 2 else "directly"
+                print(f"run {run + 1} ({first} first), ratio {boz[-1].wall / raw[-1].wall:.3f}",
+                      flush=True)  # fmt: skip
                 print("  " + raw[-1].line("directly"), flush=True)
                 print("  " + boz[-1].line("boz rip "), flush=True)
 
