@@ -19,13 +19,21 @@ encoder trials cached for the day. ``--fresh-home`` gives each run a home of its
 the first disc ever: the migrations and the trials (a second of trial encodes beside the
 first rip) count too. Runs alternate which side goes first.
 
+``--together`` runs the two sides at the same time instead, each pinned to one core (its
+children inherit the pin; the Prefect server is pinned to boz's core, as it serves boz
+alone), the cores swapped from run to run. The same encode takes 10-20 % more or less
+time from one run to the next on a shared machine, more than the overhead measured; side
+by side, both sides meet the same machine. Each has half of it, so the encodes take about
+twice as long and a fixed cost weighs about half as much as in a run one after the other.
+
     .venv/bin/python benchmarks/overhead.py [--episodes 3] [--seconds 20] [--runs 3] [--size WxH]
-        [--prefect-database sqlite|postgresql] [--transcode-nice N] [--fresh-home]
+        [--prefect-database sqlite|postgresql] [--transcode-nice N] [--fresh-home] [--together]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -34,6 +42,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -98,6 +108,57 @@ def _process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _pin(pid: int, core: int) -> None:
+    """Every thread of a running process (the Prefect server) onto ``core``."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        os.sched_setaffinity(int(task.name), {core})
+
+
+@dataclass
+class Ended:
+    """A command's wall time from the common start, and the CPU time of its process and
+    of the children it waited for (ffmpeg under ``boz rip``)."""
+
+    wall: float
+    cpu: float
+    output: str
+
+
+Command = tuple[list[str], dict[str, str], int | None]  # arguments, environment, core
+
+
+def run_at_once(commands: list[Command]) -> list[Ended]:
+    """Start ``commands`` together, each pinned to its core when it has one (the children
+    it starts inherit the pin), and wait for all of them."""
+
+    def pinned(core: int | None) -> Callable[[], None] | None:
+        return None if core is None else lambda: os.sched_setaffinity(0, {core})
+
+    def wait(proc: subprocess.Popen[str]) -> tuple[float, float]:
+        _, status, usage = os.wait4(proc.pid, 0)  # unlike Popen.wait, gives the CPU time
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must not poll
+        return time.perf_counter() - began, usage.ru_utime + usage.ru_stime
+
+    with contextlib.ExitStack() as stack:
+        outputs = [stack.enter_context(tempfile.TemporaryFile("w+")) for _ in commands]
+        began = time.perf_counter()
+        procs = [
+            subprocess.Popen(
+                args, env=env, stdout=out, stderr=subprocess.STDOUT, preexec_fn=pinned(core)
+            )
+            for (args, env, core), out in zip(commands, outputs, strict=True)
+        ]
+        with ThreadPoolExecutor(len(procs)) as pool:
+            waited = list(pool.map(wait, procs))
+        ended = []
+        for proc, out, (wall, cpu) in zip(procs, outputs, waited, strict=True):
+            out.seek(0)
+            if proc.returncode != 0:
+                raise SystemExit(f"{' '.join(proc.args)} failed:\n{out.read()}")
+            ended.append(Ended(wall, cpu, out.read()))
+        return ended
+
+
 def raw_ffmpeg(disc: Path, work: Path, settings: Settings, titles: list[Path]) -> Run:
     work.mkdir(parents=True)
     copies = encodes = cpu = 0.0
@@ -137,15 +198,8 @@ def _covered(spans: list[tuple[float, float]]) -> float:
     return total
 
 
-def boz_rip(disc: Path, home: Path, env: dict[str, str], server: int) -> Run:
-    """``boz rip --yes`` of ``disc``, its job rows (the home's newest disc's) timed."""
-    env = env | {"BOZ_HOME": str(home)}
-    began, cpu_began = time.perf_counter(), _children_cpu()
-    server_began = _process_cpu(server)
-    subprocess.run([sys.executable, "-m", "boz", "rip", str(disc), "--yes"], check=True,
-                   env=env, capture_output=True)  # fmt: skip
-    wall = time.perf_counter() - began
-    cpu, server_cpu = _children_cpu() - cpu_began, _process_cpu(server) - server_began
+def boz_run(ended: Ended, env: dict[str, str], server_cpu: float) -> Run:
+    """``boz rip --yes`` as it ended, its job rows (its home's newest disc's) timed."""
     done = subprocess.run([sys.executable, "-m", "boz", "jobs", "--json"], check=True, env=env,
                           capture_output=True, text=True)  # fmt: skip
     spans: dict[str, list[tuple[float, float]]] = {"rip": [], "transcode": [], "organize": []}
@@ -157,9 +211,22 @@ def boz_rip(disc: Path, home: Path, env: dict[str, str], server: int) -> Run:
         spans[job["kind"]].append((started, datetime.fromisoformat(job["finished"]).timestamp()))
         encodes += (job.get("details") or {}).get("encode_seconds", 0.0)
     took = {kind: sum(b - a for a, b in found) for kind, found in spans.items()}
-    return Run(wall, took["rip"], took["transcode"], took["organize"],
+    return Run(ended.wall, took["rip"], took["transcode"], took["organize"],
                _covered([span for found in spans.values() for span in found]),
-               encodes, cpu, server_cpu)  # fmt: skip
+               encodes, ended.cpu, server_cpu)  # fmt: skip
+
+
+def tools_run(ended: Ended) -> Run:
+    """The commands' own times and CPU, as ``--tools`` printed them."""
+    took = json.loads(ended.output.splitlines()[-1])
+    return Run(took["rips"] + took["transcodes"], took["rips"], took["transcodes"], cpu=took["cpu"])
+
+
+def boz_alone(rip: Command, server: int) -> tuple[Ended, float]:
+    """``boz rip`` run alone, and the CPU time the Prefect server spent meanwhile."""
+    began = _process_cpu(server)
+    [ended] = run_at_once([rip])
+    return ended, _process_cpu(server) - began
 
 
 def main() -> None:
@@ -173,7 +240,18 @@ def main() -> None:
     parser.add_argument("--transcode-nice", type=int, help="BOZ_TRANSCODE_NICE for boz rip")
     parser.add_argument("--fresh-home", action="store_true",
                         help="each run in a new boz home: migrations, encoder trials")  # fmt: skip
+    parser.add_argument("--together", action="store_true",
+                        help="both sides at once, one core each, swapped between runs")  # fmt: skip
+    # The commands run directly, in a process of their own so both sides are timed alike.
+    parser.add_argument("--tools", nargs=3, metavar=("DISC", "WORK", "HOME"),
+                        help=argparse.SUPPRESS)  # fmt: skip
     opts = parser.parse_args()
+    if opts.tools:
+        disc, work, home = map(Path, opts.tools)
+        titles = sorted(disc.glob("*.mkv"))[: opts.episodes]
+        run = raw_ffmpeg(disc, work, Settings(home=home), titles)
+        print(json.dumps({"rips": run.rips, "transcodes": run.transcodes, "cpu": run.cpu}))
+        return
 
     with tempfile.TemporaryDirectory(prefix="boz-bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -186,7 +264,6 @@ def main() -> None:
         if opts.transcode_nice is not None:
             env["BOZ_TRANSCODE_NICE"] = str(opts.transcode_nice)
         settings = Settings(home=tmp / "settings-only")
-        episodes = sorted(disc.glob("*.mkv"))[: opts.episodes]
         with prefect_server(tmp / "server", opts.prefect_database) as url:
             env["PREFECT_API_URL"] = url
             pid = server_pid(tmp / "server")
@@ -199,30 +276,48 @@ def main() -> None:
             raw, boz = [], []
             for run in range(opts.runs):
                 named = _next_disc(disc, run + 1)
-                where = tmp / f"home-{run}" if opts.fresh_home else home
-                # boz went second until 2026-12-08 and its encodes ran up to 11 % slower in
-                # 7 runs of 12: alternate, so an effect of order (a host slowing after
-                # minutes of full load) cannot pass for boz's.
-                if run % 2:
-                    boz.append(boz_rip(named, where, env, pid))
-                raw.append(raw_ffmpeg(disc, tmp / f"raw-{run}", settings, episodes))
-                if not run % 2:
-                    boz.append(boz_rip(named, where, env, pid))
-                first = "boz rip" if run % 2 else "directly"
-                print(f"run {run + 1} ({first} first), ratio {boz[-1].wall / raw[-1].wall:.3f}",
-                      flush=True)  # fmt: skip
+                boz_env = env | {"BOZ_HOME": str(tmp / f"home-{run}" if opts.fresh_home else home)}
+                tools_args = [sys.executable, __file__, "--tools", str(disc),
+                              str(tmp / f"raw-{run}"), str(settings.home),
+                              "--episodes", str(opts.episodes)]  # fmt: skip
+                rip_args = [sys.executable, "-m", "boz", "rip", str(named), "--yes"]
+                if opts.together:
+                    core = run % 2  # boz's; the commands run directly get the other
+                    _pin(pid, core)
+                    began = _process_cpu(pid)
+                    by_tools, by_boz = run_at_once(
+                        [(tools_args, env, 1 - core), (rip_args, boz_env, core)]
+                    )
+                    server_cpu = _process_cpu(pid) - began
+                    how = f"together, boz rip on core {core}"
+                else:
+                    # boz went second until 2026-12-08 and its encodes ran up to 11 % slower
+                    # in 7 runs of 12: alternate, so an effect of order (a host slowing after
+                    # minutes of full load) cannot pass for boz's.
+                    if run % 2:
+                        by_boz, server_cpu = boz_alone((rip_args, boz_env, None), pid)
+                    [by_tools] = run_at_once([(tools_args, env, None)])
+                    if not run % 2:
+                        by_boz, server_cpu = boz_alone((rip_args, boz_env, None), pid)
+                    how = "boz rip first" if run % 2 else "directly first"
+                raw.append(tools_run(by_tools))
+                boz.append(boz_run(by_boz, boz_env, server_cpu))
+                print(f"run {run + 1} ({how}), ratio {boz[-1].wall / raw[-1].wall:.3f}", flush=True)
                 print("  " + raw[-1].line("directly"), flush=True)
                 print("  " + boz[-1].line("boz rip "), flush=True)
 
     raw_s = statistics.median(r.wall for r in raw)
     boz_s = statistics.median(r.wall for r in boz)
     home = "a new home each run" if opts.fresh_home else "one home, a new disc each run"
+    how = "both sides at once, one core each" if opts.together else "one side after the other"
     print(f"disc: {opts.episodes} episodes x {opts.seconds:g} s, {opts.size}, libx264 "
-          f"{settings.x264_preset} crf {settings.crf}; median of {opts.runs} runs; Prefect "
-          f"server on {opts.prefect_database}; {home}")  # fmt: skip
+          f"{settings.x264_preset} crf {settings.crf}; median of {opts.runs} runs, {how}; "
+          f"Prefect server on {opts.prefect_database}; {home}")  # fmt: skip
     print(f"ffmpeg commands run directly : {raw_s:7.2f} s")
     print(f"boz rip --yes (new process)  : {boz_s:7.2f} s")
     print(f"ratio boz / raw              : {boz_s / raw_s:7.2f}")
+    ratios = ", ".join(f"{b.wall / r.wall:.3f}" for b, r in zip(boz, raw, strict=True))
+    print(f"ratio per run                : {ratios}")
     own = statistics.median(r.own_ratio for r in boz)
     print(f"boz wall / its own rips + encodes: {own:7.3f} (the same tools, timed in that run)")
     print(f"overhead per title           : {(boz_s - raw_s) / opts.episodes:7.2f} s")
