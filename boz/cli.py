@@ -871,6 +871,23 @@ def server_start(
     out.print(f"export PREFECT_API_URL={url}")
 
 
+@server_app.command("run")
+def server_run(
+    host: Annotated[str, typer.Option(help="0.0.0.0: reachable from other hosts.")] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="Default: BOZ_SERVER_PORT (4200).")] = None,
+) -> None:
+    """Run the Prefect server in the foreground (for systemd), as `boz server start` runs it."""
+    from boz.deployments.local_server import run
+
+    settings = _settings()
+    run(
+        settings.home,
+        host=host,
+        port=port or settings.server_port,
+        database_url=settings.prefect_database,
+    )
+
+
 @server_app.command("stop")
 def server_stop() -> None:
     """Stop the Prefect server that `boz server start` left running."""

@@ -13,7 +13,8 @@ names: Prefect on SQLite answers writes that collide (many runs at once, as on a
 host with transcodes beside its rips) with 503 "database is locked", which ``server_app``
 retries inside the server before its client would wait 2 s. It is patient: a new
 database takes 16-18 s to migrate on an idle machine and much longer on a loaded one, so
-``start`` waits as long as the server process lives.
+``start`` waits as long as the server process lives. ``run`` is the same server in the
+foreground, for a service manager (the home-lab's systemd unit).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import httpx
 from sqlalchemy.engine import make_url
@@ -208,12 +210,29 @@ def _port_taken(host: str, port: int) -> bool:
     return False
 
 
-def _spawn(prefect_home: Path, host: str, port: int, url: str, database: str | None) -> int:
-    """Start the server (``server_app``) detached; returns where its output starts in the log."""
+def run(home: Path, *, host: str, port: int, database_url: str | None = None) -> NoReturn:
+    """Become the Prefect server (for a service manager that keeps it running): the same
+    app and settings as ``start`` gives the server it leaves running, in the foreground.
+    Its UI calls the API at ``PREFECT_UI_API_URL`` when the environment sets it, else at
+    this host's name when it listens on every address (a browser elsewhere cannot reach
+    127.0.0.1 or 0.0.0.0)."""
+    prefect_home = home / "prefect"
+    prefect_home.mkdir(parents=True, exist_ok=True)
+    everywhere = host in ("0.0.0.0", "::")
+    ui_url = os.environ.get("PREFECT_UI_API_URL") or api_url(
+        socket.gethostname() if everywhere else host, port
+    )
+    env = server_env(prefect_home, ui_url, _for_prefect(database_url))
+    os.execve(sys.executable, _server_args(host, port), env)
+
+
+def server_env(prefect_home: Path, ui_url: str, database: str | None) -> dict[str, str]:
+    """The server's environment: this one without the client's Prefect settings, which
+    are not the server's (its API URL, its home), plus the server's own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env |= {
         "PREFECT_HOME": str(prefect_home),
-        "PREFECT_UI_API_URL": url,
+        "PREFECT_UI_API_URL": ui_url,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         # global concurrency leases must survive a server restart
         "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": (
@@ -222,8 +241,17 @@ def _spawn(prefect_home: Path, host: str, port: int, url: str, database: str | N
     }
     if database is not None:
         env["PREFECT_API_DATABASE_CONNECTION_URL"] = database
-    args = [sys.executable, "-m", "boz.deployments.server_app", "--host", host]
-    args += ["--port", str(port)]
+    return env
+
+
+def _server_args(host: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "boz.deployments.server_app", "--host", host, "--port", str(port)]
+
+
+def _spawn(prefect_home: Path, host: str, port: int, url: str, database: str | None) -> int:
+    """Start the server (``server_app``) detached; returns where its output starts in the log."""
+    env = server_env(prefect_home, url, database)
+    args = _server_args(host, port)
     alive = os.open(prefect_home / "server.alive", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(alive, fcntl.LOCK_EX)  # handed to the server, see _serving

@@ -243,3 +243,49 @@ def test_a_database_the_server_cannot_reach_is_one_line(boz_home: Path) -> None:
     assert "exited while starting: ConnectionRefusedError" in message
     assert "\n" not in message and "s3cret" not in message
     assert not _servers(port)
+
+
+class _Execed(Exception):
+    pass
+
+
+def _run_args(monkeypatch: pytest.MonkeyPatch, home: Path, host: str) -> tuple[list[str], dict]:
+    """What ``run`` would become: the program and environment it hands to execve."""
+    from boz.deployments import local_server
+
+    became: list[tuple[list[str], dict]] = []
+
+    def execve(path: str, args: list[str], env: dict) -> None:
+        became.append((args, env))
+        raise _Execed
+
+    monkeypatch.setattr(local_server.os, "execve", execve)
+    with pytest.raises(_Execed):
+        local_server.run(home, host=host, port=4321)
+    return became[0]
+
+
+def test_the_server_a_service_manager_runs_is_the_one_start_leaves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The systemd unit runs ``boz server run``: the same app as ``start`` (collided writes
+    retried), its leases on disk; the client's Prefect settings stay out of it."""
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:4200/api")  # as boz.env sets it
+    monkeypatch.delenv("PREFECT_UI_API_URL", raising=False)
+    args, env = _run_args(monkeypatch, tmp_path, "0.0.0.0")
+    assert args == [sys.executable, "-m", "boz.deployments.server_app",
+                    "--host", "0.0.0.0", "--port", "4321"]  # fmt: skip
+    assert env["PREFECT_HOME"] == str(tmp_path / "prefect")
+    assert env["PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE"].endswith("lease_storage.filesystem")
+    assert "PREFECT_API_URL" not in env
+    # A browser on another host reaches the API by this host's name, not 127.0.0.1.
+    assert env["PREFECT_UI_API_URL"] == f"http://{socket.gethostname()}:4321/api"
+
+    monkeypatch.setenv("PREFECT_UI_API_URL", "http://nas.lan:4321/api")  # the operator's
+    assert _run_args(monkeypatch, tmp_path, "0.0.0.0")[1]["PREFECT_UI_API_URL"] == (
+        "http://nas.lan:4321/api"
+    )
+    monkeypatch.delenv("PREFECT_UI_API_URL")
+    assert _run_args(monkeypatch, tmp_path, "127.0.0.1")[1]["PREFECT_UI_API_URL"] == (
+        "http://127.0.0.1:4321/api"
+    )
