@@ -149,7 +149,7 @@ CASES = [
          "BOZ_DATABASE_URL 'mysql://x/y': mysql is not supported; use SQLite (sqlite:///PATH) "
          "or PostgreSQL (postgresql+psycopg://…)", {"BOZ_DATABASE_URL": "mysql://x/y"}),
     Case("database down", ("discs",),
-         "cannot migrate the database at postgresql+psycopg://boz@127.0.0.1:9/boz: connection "
+         "cannot open the database at postgresql+psycopg://boz@127.0.0.1:9/boz: connection "
          "failed: connection to server at \"127.0.0.1\", port 9 failed: Connection refused Is "
          "the server running on that host and accepting TCP/IP connections?",
          {"BOZ_DATABASE_URL": "postgresql+psycopg://boz@127.0.0.1:9/boz"}),

@@ -1,7 +1,9 @@
 """The Alembic migrations on both backends: a SQLite file and the session's PostgreSQL."""
 
+import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,9 +15,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, insert, inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from boz.db.engine import make_engine
+from boz.db.engine import make_engine, open_database
 from boz.db.migrate import alembic_config, upgrade
 from boz.db.tables import SCHEMA_REVISION, Base, DriveRow
+from boz.errors import DatabaseError
 
 TABLES = {"hosts", "drives", "discs", "titles", "jobs", "tv_seasons", "tv_episodes"}
 
@@ -64,6 +67,35 @@ def test_a_database_at_the_newest_revision_opens_without_alembic(database_url: s
         engine.dispose()
     assert opened_with_alembic()  # one revision behind: upgraded again
     assert not opened_with_alembic()
+
+
+def test_a_database_that_does_not_answer_is_tried_once(tmp_path: Path) -> None:
+    """A host that takes connections and never speaks PostgreSQL: one attempt, one line,
+    and Alembic is not loaded to try again."""
+    attempts = []
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+
+        def hang_up() -> None:
+            while True:
+                try:
+                    conn, _ = listener.accept()
+                except OSError:
+                    return  # the test closed the listener
+                attempts.append(conn)
+                conn.close()
+
+        threading.Thread(target=hang_up, daemon=True).start()
+        with pytest.raises(DatabaseError) as error:
+            open_database(f"postgresql+psycopg://boz@127.0.0.1:{port}/boz")
+    message = str(error.value)
+    assert message.startswith(
+        f"cannot open the database at postgresql+psycopg://boz@127.0.0.1:{port}/boz: "
+    )
+    assert "\n" not in message
+    assert len(attempts) == 1
 
 
 def test_upgrade_from_empty_matches_the_models(engine: Engine) -> None:

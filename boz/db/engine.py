@@ -26,7 +26,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    DisconnectionError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -281,9 +287,22 @@ def open_database(url: str) -> Database:
 
 
 def _revision(engine: Engine) -> str | None:
-    """The revision the database records; None for a new one (or one Alembic must see)."""
+    """The revision the database records; None for a new one (or one Alembic must see).
+    A database that cannot be reached fails here, once, not again inside Alembic (a host
+    that does not answer costs a connect timeout each time)."""
     try:
-        with engine.connect() as conn:
+        conn = engine.connect()
+    except DBAPIError as exc:
+        where = engine.url.render_as_string()
+        raise DatabaseError(f"cannot open the database at {where}: {reason(exc)}") from exc
+    with conn:
+        try:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except DBAPIError:
-        return None
+        except DBAPIError:
+            return None
+
+
+def reason(exc: SQLAlchemyError) -> str:
+    """The driver's own words, on one line (drivers wrap their hints onto more lines)."""
+    said = str(exc.orig) if getattr(exc, "orig", None) else str(exc).splitlines()[0]
+    return " ".join(said.split())

@@ -9,6 +9,7 @@ from alembic.config import Config
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from boz.db.engine import reason
 from boz.errors import DatabaseError
 
 
@@ -28,8 +29,6 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     try:
         command.upgrade(alembic_config(engine), revision)
     except SQLAlchemyError as exc:
-        reason = str(exc.orig) if getattr(exc, "orig", None) else str(exc).splitlines()[0]
-        reason = " ".join(reason.split())  # drivers wrap their hints onto more lines
         raise DatabaseError(
-            f"cannot migrate the database at {engine.url.render_as_string()}: {reason}"
+            f"cannot migrate the database at {engine.url.render_as_string()}: {reason(exc)}"
         ) from exc
