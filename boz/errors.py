@@ -5,6 +5,8 @@ exits non-zero, so a message must say what failed and what to do about it.
 Transient errors are the only ones Prefect retries.
 """
 
+from __future__ import annotations
+
 
 class BozError(Exception):
     """A failure with a message fit to show the user as is."""
@@ -144,6 +146,14 @@ class PrefectUnavailable(BozError):
 
 class DatabaseError(BozError):
     """The domain database cannot be opened or migrated."""
+
+    @classmethod
+    def cannot(cls, doing: str, url: str, exc: Exception) -> DatabaseError:
+        """``cannot <doing> the database at <url>: <reason>``, the reason in the driver's
+        own words on one line (drivers wrap their hints onto more lines)."""
+        orig = getattr(exc, "orig", None)
+        said = str(orig) if orig else str(exc).splitlines()[0]
+        return cls(f"cannot {doing} the database at {url}: {' '.join(said.split())}")
 
 
 class BackupFailed(BozError):

@@ -31,7 +31,6 @@ from sqlalchemy.exc import (
     DBAPIError,
     DisconnectionError,
     OperationalError,
-    SQLAlchemyError,
 )
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -293,16 +292,9 @@ def _revision(engine: Engine) -> str | None:
     try:
         conn = engine.connect()
     except DBAPIError as exc:
-        where = engine.url.render_as_string()
-        raise DatabaseError(f"cannot open the database at {where}: {reason(exc)}") from exc
+        raise DatabaseError.cannot("open", engine.url.render_as_string(), exc) from exc
     with conn:
         try:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except DBAPIError:
             return None
-
-
-def reason(exc: SQLAlchemyError) -> str:
-    """The driver's own words, on one line (drivers wrap their hints onto more lines)."""
-    said = str(exc.orig) if getattr(exc, "orig", None) else str(exc).splitlines()[0]
-    return " ".join(said.split())

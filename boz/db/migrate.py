@@ -9,7 +9,6 @@ from alembic.config import Config
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from boz.db.engine import reason
 from boz.errors import DatabaseError
 
 
@@ -29,6 +28,4 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     try:
         command.upgrade(alembic_config(engine), revision)
     except SQLAlchemyError as exc:
-        raise DatabaseError(
-            f"cannot migrate the database at {engine.url.render_as_string()}: {reason(exc)}"
-        ) from exc
+        raise DatabaseError.cannot("migrate", engine.url.render_as_string(), exc) from exc
