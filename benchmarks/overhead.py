@@ -102,13 +102,13 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _process_cpu(pid: int) -> float:
+def process_cpu(pid: int) -> float:
     """CPU seconds of a running process (the Prefect server), from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _pin(pid: int, core: int) -> None:
+def pin(pid: int, core: int) -> None:
     """Every thread of a running process (the Prefect server) onto ``core``."""
     for task in Path(f"/proc/{pid}/task").iterdir():
         os.sched_setaffinity(int(task.name), {core})
@@ -134,7 +134,7 @@ def run_at_once(commands: list[Command]) -> list[Ended]:
     def pinned(core: int | None) -> Callable[[], None] | None:
         return None if core is None else lambda: os.sched_setaffinity(0, {core})
 
-    def wait(proc: subprocess.Popen[str]) -> tuple[float, float]:
+    def wait(proc: subprocess.Popen[bytes]) -> tuple[float, float]:
         _, status, usage = os.wait4(proc.pid, 0)  # unlike Popen.wait, gives the CPU time
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must not poll
         return time.perf_counter() - began, usage.ru_utime + usage.ru_stime
@@ -224,9 +224,9 @@ def tools_run(ended: Ended) -> Run:
 
 def boz_alone(rip: Command, server: int) -> tuple[Ended, float]:
     """``boz rip`` run alone, and the CPU time the Prefect server spent meanwhile."""
-    began = _process_cpu(server)
+    began = process_cpu(server)
     [ended] = run_at_once([rip])
-    return ended, _process_cpu(server) - began
+    return ended, process_cpu(server) - began
 
 
 def main() -> None:
@@ -283,12 +283,12 @@ def main() -> None:
                 rip_args = [sys.executable, "-m", "boz", "rip", str(named), "--yes"]
                 if opts.together:
                     core = run % 2  # boz's; the commands run directly get the other
-                    _pin(pid, core)
-                    began = _process_cpu(pid)
+                    pin(pid, core)
+                    began = process_cpu(pid)
                     by_tools, by_boz = run_at_once(
                         [(tools_args, env, 1 - core), (rip_args, boz_env, core)]
                     )
-                    server_cpu = _process_cpu(pid) - began
+                    server_cpu = process_cpu(pid) - began
                     how = f"together, boz rip on core {core}"
                 else:
                     # boz went second until 2026-12-08 and its encodes ran up to 11 % slower

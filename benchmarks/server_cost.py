@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from overhead import _pin, _process_cpu, run_at_once
+from overhead import pin, process_cpu, run_at_once
 from servers import prefect_server
 
 from boz.deployments.local_server import server_pid
@@ -70,16 +70,16 @@ def main() -> None:
             time.sleep(SETTLE_S)  # past its start-up work
             for round_ in range(opts.rounds):
                 core = round_ % 2
-                _pin(pid, core)
+                pin(pid, core)
                 os.kill(pid, signal.SIGSTOP)
                 try:
                     alone.append(pair(args, core))
                 finally:
                     os.kill(pid, signal.SIGCONT)
                 time.sleep(SETTLE_S)
-                began, cpu_began = time.perf_counter(), _process_cpu(pid)
+                began, cpu_began = time.perf_counter(), process_cpu(pid)
                 beside.append(pair(args, core))
-                shares.append((_process_cpu(pid) - cpu_began) / (time.perf_counter() - began))
+                shares.append((process_cpu(pid) - cpu_began) / (time.perf_counter() - began))
                 print(f"round {round_ + 1}, server on core {core}: frozen {alone[-1]:.3f}, "
                       f"running {beside[-1]:.3f} (its CPU {shares[-1]:.1%} of a core)",
                       flush=True)  # fmt: skip

@@ -23,10 +23,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 from boz.errors import ToolMissing, ToolStalled
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
@@ -66,6 +71,14 @@ def run_lines(
             kill_group(proc)
         stderr.seek(0)
         return Finished(proc.returncode, stderr.read().strip())
+
+
+def side_by_side(run: Callable[[Item], Result], items: Iterable[Item]) -> list[Result]:
+    """``run`` over ``items``, as many at once as there are cores, results in order: for
+    short tool runs that are mostly their own start-up (probes, a title's samples)."""
+    items = list(items)
+    with ThreadPoolExecutor(max(1, min(len(items), os.cpu_count() or 1))) as pool:
+        return list(pool.map(run, items))
 
 
 def _follow(

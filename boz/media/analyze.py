@@ -32,10 +32,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -43,7 +41,7 @@ from typing import TYPE_CHECKING, Literal
 
 from boz.errors import ToolFailed, UnreadableMedia
 from boz.media.probe import media_url, tool_missing
-from boz.process import run_lines
+from boz.process import run_lines, side_by_side
 
 if TYPE_CHECKING:
     from boz.settings import Settings
@@ -485,8 +483,7 @@ def measure(
         return _run(args, path, settings, tool="ffmpeg")[1]
 
     starts = sample_starts(duration_s, video.frame_rate)
-    with ThreadPoolExecutor(min(len(starts), os.cpu_count() or 1)) as pool:
-        stderrs = list(pool.map(sample, starts))
+    stderrs = side_by_side(sample, starts)
     counts = sum((parse_idet(e) for e in stderrs), FieldCounts())
     boxes = [parse_cropdetect(e) for e in stderrs]
     return (counts if fields else None), (boxes if crop else [])

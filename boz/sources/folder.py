@@ -7,9 +7,7 @@ staging, so the rest of the pipeline sees exactly what a disc rip gives it.
 
 from __future__ import annotations
 
-import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from boz.media.commands import stream_copy_args
 from boz.media.probe import MediaInfo, probe
 from boz.media.runner import ProgressCallback, run_ffmpeg
 from boz.models import Title
+from boz.process import side_by_side
 from boz.settings import Settings
 from boz.sources.identity import fingerprint
 
@@ -92,8 +91,7 @@ class FolderSource:
         """One ffprobe per file, side by side: each is mostly its own start-up."""
         self.require_titles()
         ffprobe = self.settings.ffprobe
-        with ThreadPoolExecutor(min(len(self.files), os.cpu_count() or 1)) as pool:
-            found = list(pool.map(lambda f: probe(f.path, ffprobe=ffprobe), self.files))
+        found = side_by_side(lambda f: probe(f.path, ffprobe=ffprobe), self.files)
         return [self._title(f, info) for f, info in zip(self.files, found, strict=True)]
 
     def rip(self, title: Title, target: Path, *, on_progress: ProgressCallback | None) -> MediaInfo:
